@@ -1,0 +1,5 @@
+export * from "./states.js";
+export * from "./events.js";
+export * from "./profiles.js";
+export * from "./table.js";
+export * from "./machine.js";

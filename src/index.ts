@@ -1,0 +1,2 @@
+// The public API of tcp-lifecycle. Each module adds its own line; keep them sorted by module.
+export * from "./fsm/index.js";
