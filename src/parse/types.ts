@@ -1,0 +1,75 @@
+/**
+ * What every parser returns. States are already normalised to the RFC names: each
+ * format's spelling (ESTAB, FIN-WAIT-1, FIN_WAIT2, SYN_RECV, LISTENING, 0A, …) is mapped
+ * in that format's parser and nowhere else.
+ */
+import type { TcpState } from "../fsm/states.js";
+
+export type FormatName =
+  | "ss"
+  | "ss-summary"
+  | "proc"
+  | "sockstat"
+  | "netstat-linux"
+  | "netstat-bsd"
+  | "netstat-windows";
+
+export interface SocketAddress {
+  /** Textual address without brackets or scope: "127.0.0.1", "::1", "::ffff:1.2.3.4"; "*" for a wildcard. */
+  readonly address: string;
+  /** null when the tool printed "*" for the port. */
+  readonly port: number | null;
+  /** IPv6 scope id or interface ("lo", "eth0", "2"), when shown. */
+  readonly scope?: string;
+}
+
+export interface SocketTimer {
+  /** As the tool names it: "on", "keepalive", "timewait", "persist", "retransmit", … */
+  readonly kind: string;
+  /** Seconds left, when shown. */
+  readonly remaining?: number;
+  /** Retransmission or probe count, when shown. */
+  readonly count?: number;
+}
+
+export interface SocketProcess {
+  readonly name?: string;
+  readonly pid: number;
+  readonly fd?: number;
+}
+
+/** One socket from a listing: what the monitor calls a connection. */
+export interface ConnectionRecord {
+  /** 1-based line number in the input. */
+  readonly line: number;
+  readonly state: TcpState;
+  readonly local: SocketAddress;
+  readonly remote: SocketAddress;
+  readonly recvQ?: number;
+  readonly sendQ?: number;
+  readonly timer?: SocketTimer;
+  readonly processes?: readonly SocketProcess[];
+  readonly inode?: number;
+  readonly uid?: number;
+  /** "tcp", "tcp6", "tcp4", "tcp46", or ss's Netid, when shown. */
+  readonly proto?: string;
+}
+
+export interface Diagnostic {
+  /** File name, when known. */
+  readonly source?: string;
+  /** 1-based line number, for text formats. */
+  readonly line?: number;
+  /** Byte offset, for binary formats (pcap). */
+  readonly offset?: number;
+  /** The offending text, as read. */
+  readonly text?: string;
+  /** What was wrong and what was expected. */
+  readonly reason: string;
+}
+
+export interface ParseResult<T> {
+  readonly format: FormatName;
+  readonly records: readonly T[];
+  readonly diagnostics: readonly Diagnostic[];
+}

@@ -1,0 +1,65 @@
+/**
+ * What a simulation produces, and what every renderer consumes: a time-ordered list of
+ * segments and state changes. A pcap replay produces the same shape, so a real capture
+ * gets the same diagrams.
+ *
+ * "segment" is what the simulator and pcap carry (see docs/architecture.md).
+ */
+import type { TcpState } from "../fsm/states.js";
+import type { TcpEvent } from "../fsm/events.js";
+import type { ProfileName } from "../fsm/profiles.js";
+
+export type EndpointName = "client" | "server";
+export const ENDPOINTS: readonly EndpointName[] = ["client", "server"];
+
+/** Control bits, in the order tcpdump prints them. */
+export type Flag = "SYN" | "FIN" | "RST" | "PSH" | "ACK";
+
+export interface SegmentRecord {
+  readonly type: "segment";
+  /** Send time, seconds of virtual time. */
+  readonly t: number;
+  readonly from: EndpointName;
+  readonly to: EndpointName;
+  readonly flags: readonly Flag[];
+  readonly seq: number;
+  readonly ack: number;
+  /** Payload bytes. */
+  readonly len: number;
+  /** True when the link lost it. */
+  readonly dropped: boolean;
+  /** Arrival time at `to`, seconds; null when dropped. */
+  readonly arrives: number | null;
+  /** True when this resends a segment sent before. */
+  readonly retransmission: boolean;
+  /** One sentence for learners. */
+  readonly explanation: string;
+}
+
+export interface StateChangeRecord {
+  readonly type: "state";
+  readonly t: number;
+  readonly endpoint: EndpointName;
+  readonly from: TcpState;
+  readonly to: TcpState;
+  /** The table event that caused it. */
+  readonly cause: TcpEvent;
+  /** The transition table's reference for it (RFC 9293 section or kernel source). */
+  readonly ref: string;
+  /** One sentence for learners. */
+  readonly explanation: string;
+}
+
+export type TraceEvent = SegmentRecord | StateChangeRecord;
+
+export interface Trace {
+  /** Preset name, scenario title, or capture file. */
+  readonly name: string;
+  readonly profile: ProfileName;
+  readonly seed: number;
+  readonly events: readonly TraceEvent[];
+  /** Each endpoint's state when the run ended. */
+  readonly final: Readonly<Record<EndpointName, TcpState>>;
+  /** Each endpoint's initial state, so renderers can label the top of the ladder. */
+  readonly initial: Readonly<Record<EndpointName, TcpState>>;
+}
