@@ -1,0 +1,4 @@
+export * from "./types.js";
+export { readPcap, formatPcapDiagnostic } from "./reader.js";
+export { linkTypeName, isSupportedLinkType } from "./link.js";
+export { ipv4ToString, ipv6ToString } from "./address.js";
