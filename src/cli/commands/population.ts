@@ -1,0 +1,198 @@
+import type { Command } from "commander";
+import * as asciichart from "asciichart";
+import { PROFILES, PROFILE_NAMES } from "../../fsm/profiles.js";
+import type { ProfileName } from "../../fsm/profiles.js";
+import type { TcpState } from "../../fsm/states.js";
+import {
+  ARRIVAL_PROCESSES, DEFAULT_PORT_RANGE, POPULATION_DEFAULTS, PopulationOptionError, simulatePopulation,
+} from "../../sim/population.js";
+import type { ArrivalProcess, PopulationOptions, PopulationResult } from "../../sim/population.js";
+import type { EndpointName } from "../../sim/trace.js";
+import { UserError, choiceOption, numberOption } from "../errors.js";
+
+const FORMATS = ["ascii", "json"] as const;
+const CLOSERS: readonly EndpointName[] = ["client", "server"];
+
+interface RawOptions {
+  rate: string;
+  count: string;
+  closer: string;
+  profile: string;
+  portRange: string;
+  format: string;
+  seed: string;
+  rtt: string;
+  hold: string;
+  closeDelay: string;
+  arrivals: string;
+}
+
+export function registerPopulation(program: Command): void {
+  const d = POPULATION_DEFAULTS;
+  program
+    .command("population")
+    .description("simulate N short connections arriving at R per second: state counts over time, TIME_WAIT and port exhaustion")
+    .requiredOption("--rate <R>", "connections per second (> 0)")
+    .requiredOption("--count <N>", "number of connections (integer >= 0)")
+    .option("--closer <side>", `which side closes first: ${CLOSERS.join(" or ")}`, d.closer)
+    .option("--profile <name>", `timer profile: ${PROFILE_NAMES.join(" or ")}`, d.profile)
+    .option("--port-range <LO-HI>", "the client's ephemeral port range", `${DEFAULT_PORT_RANGE[0]}-${DEFAULT_PORT_RANGE[1]}`)
+    .option("--format <format>", `one of ${FORMATS.join(", ")}`, "ascii")
+    .option("--arrivals <process>", `${ARRIVAL_PROCESSES.join(" (evenly spaced) or ")} (seeded)`, d.arrivals)
+    .option("--seed <N>", "seed for --arrivals poisson", String(d.seed))
+    .option("--rtt <seconds>", "round-trip time", String(d.rtt))
+    .option("--hold <seconds>", "how long the closer stays ESTABLISHED before close()", String(d.holdTime))
+    .option("--close-delay <seconds|never>", "how long the other side takes to close() after EOF; never = a close-wait leak", String(d.closeDelay))
+    .action((raw: RawOptions) => {
+      const format = choiceOption("--format", raw.format, FORMATS);
+      const options = parseOptions(raw);
+      let result: PopulationResult;
+      try {
+        result = simulatePopulation(options);
+      } catch (err) {
+        if (err instanceof PopulationOptionError) throw new UserError(err.message);
+        throw err;
+      }
+      process.stdout.write(format === "json" ? populationJson(result) : populationAscii(result, colorWanted()));
+    });
+}
+
+function parseOptions(raw: RawOptions): PopulationOptions {
+  const rate = numberOption("--rate", raw.rate, { min: 0 });
+  if (rate === 0) throw new UserError(`--rate: expected a number > 0 (connections per second), got ${raw.rate}`);
+  return {
+    rate,
+    count: numberOption("--count", raw.count, { min: 0, integer: true }),
+    closer: choiceOption("--closer", raw.closer, CLOSERS),
+    profile: choiceOption<ProfileName>("--profile", raw.profile, PROFILE_NAMES),
+    portRange: parsePortRange(raw.portRange),
+    arrivals: choiceOption<ArrivalProcess>("--arrivals", raw.arrivals, ARRIVAL_PROCESSES),
+    seed: numberOption("--seed", raw.seed, { integer: true }),
+    rtt: numberOption("--rtt", raw.rtt, { min: 0 }),
+    holdTime: numberOption("--hold", raw.hold, { min: 0 }),
+    closeDelay: raw.closeDelay === "never" ? Infinity : numberOption("--close-delay", raw.closeDelay, { min: 0 }),
+  };
+}
+
+export function parsePortRange(raw: string): [number, number] {
+  const m = /^\s*(\d{1,5})\s*[-–]\s*(\d{1,5})\s*$/.exec(raw);
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m ? Number(m[2]) : NaN;
+  if (!m || lo < 1 || hi > 65535 || lo > hi) {
+    throw new UserError(`--port-range: expected LO-HI with 1 <= LO <= HI <= 65535 (e.g. 32768-60999), got "${raw}"`);
+  }
+  return [lo, hi];
+}
+
+/** docs/population-json.md: one compact JSON object (perSecond can have many thousand rows). */
+export function populationJson(result: PopulationResult): string {
+  const { perSecond, peak, portsExhaustedAt, failed, ...rest } = result;
+  return JSON.stringify({ perSecond, peak, portsExhaustedAt, failed, ...rest }) + "\n";
+}
+
+const SERIES_COLORS = [
+  asciichart.red, asciichart.green, asciichart.yellow, asciichart.blue,
+  asciichart.magenta, asciichart.cyan, asciichart.lightred, asciichart.lightgreen,
+];
+const CHART_WIDTH = 100;
+
+function colorWanted(): boolean {
+  return process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+}
+
+/** An asciichart of both sides' counts by state, then peaks, Little's law and ports. */
+export function populationAscii(result: PopulationResult, color: boolean): string {
+  const o = result.options;
+  const profile = PROFILES[o.profile];
+  const portCount = o.portRange[1] - o.portRange[0] + 1;
+  const lines: string[] = [];
+  lines.push(
+    `${o.count} connections at ${o.rate}/s (${o.arrivals}), the ${o.closer} closes first, ` +
+      `profile ${o.profile} (TIME_WAIT ${profile.timeWait} s), ports ${o.portRange[0]}-${o.portRange[1]} (${portCount})`,
+  );
+  lines.push(`rtt ${o.rtt} s, hold ${o.holdTime} s, close delay ${o.closeDelay ?? "never"}`);
+  lines.push("");
+
+  const states = (Object.keys(result.peak) as TcpState[]).filter((s) => (result.peak[s] ?? 0) > 0);
+  const samples = result.perSecond;
+  const perColumn = Math.max(1, Math.ceil(samples.length / CHART_WIDTH));
+  if (states.length > 0 && samples.length > 1) {
+    // Each column is the maximum over `perColumn` seconds, so no peak is hidden.
+    const series = states.map((state) => {
+      const values: number[] = [];
+      for (let i = 0; i < samples.length; i += perColumn) {
+        let max = 0;
+        for (let j = i; j < Math.min(i + perColumn, samples.length); j++) max = Math.max(max, samples[j]!.counts[state] ?? 0);
+        values.push(max);
+      }
+      return values;
+    });
+    const colors = states.map((_, i) => (color ? SERIES_COLORS[i % SERIES_COLORS.length] : undefined));
+    const top = Math.max(...series.flat());
+    const width = String(top).length;
+    const height = 15;
+    const chart = asciichart.plot(series, {
+      height,
+      colors,
+      min: 0,
+      format: (x) => Math.round(x).toString().padStart(width + 1),
+    }).split("\n");
+    // Name each line at the height of its peak (asciichart's own row arithmetic), so the
+    // chart reads without colour too.
+    const ratio = top > 0 ? height / top : 1;
+    const rows = Math.round(top * ratio);
+    const labels = new Map<number, string[]>();
+    states.forEach((state, i) => {
+      const row = rows - Math.round(Math.max(...series[i]!) * ratio);
+      labels.set(row, [...(labels.get(row) ?? []), state]);
+    });
+    for (const [row, names] of labels) chart[row] = `${chart[row]} ◂ ${names.join(", ")}`;
+    lines.push(...chart);
+    const lastT = samples[samples.length - 1]!.t;
+    lines.push(`${" ".repeat(width + 2)}0 s … ${lastT} s, ${perColumn} s per column (max over the column)`);
+    lines.push("");
+  }
+
+  lines.push("state         peak   client   server");
+  for (const state of Object.keys(result.peak) as TcpState[]) {
+    // The legend: each plotted state's line colour (plain dashes without colour).
+    const plotted = states.indexOf(state);
+    const mark = plotted < 0 ? "  " : color ? asciichart.colored("━━", SERIES_COLORS[plotted % SERIES_COLORS.length]) : "──";
+    lines.push(
+      `${mark} ${state.padEnd(11)} ${String(result.peak[state]).padStart(7)}  ${fmt(result.peakBySide.client[state])}  ${fmt(result.peakBySide.server[state])}`,
+    );
+  }
+  lines.push("");
+
+  const predicted = o.rate * profile.timeWait;
+  const closerSide = result.peakBySide[o.closer];
+  lines.push(
+    `Little's law: TIME_WAIT ≈ rate × TIME_WAIT length = ${o.rate}/s × ${profile.timeWait} s = ${round(predicted)} ` +
+      `(on the ${o.closer}, which closes first); simulated peak ${closerSide.TIME_WAIT ?? 0}`,
+  );
+  const arrivalSpan = o.count > 0 ? (o.count - 1) / o.rate : 0;
+  if (arrivalSpan < profile.timeWait) {
+    lines.push(`  (no steady state: arrivals last ${round(arrivalSpan)} s, less than TIME_WAIT; raise --count to see it)`);
+  }
+  if (result.portsExhaustedAt === null) {
+    lines.push(`Ephemeral ports: at most ${result.peakPortsInUse} of ${portCount} in use; never exhausted.`);
+  } else {
+    lines.push(
+      `Ephemeral ports: all ${portCount} in use at ${round(result.portsExhaustedAt)} s; ` +
+        `${result.failed} of ${o.count} connect() calls failed with EADDRNOTAVAIL.`,
+    );
+  }
+  const leftOver = Object.entries(result.final).filter(([, n]) => n > 0);
+  if (leftOver.length > 0) {
+    lines.push(`Left at the end (never closed): ${leftOver.map(([s, n]) => `${n} ${s}`).join(", ")}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function fmt(n: number | undefined): string {
+  return (n === undefined ? "-" : String(n)).padStart(7);
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
