@@ -8,12 +8,10 @@ import { Command, CommanderError } from "commander";
 import { UserError } from "./errors.js";
 import { registerFsm } from "./commands/fsm.js";
 import { registerNotebooks } from "./commands/notebooks.js";
-import { registerNotebooks } from "./commands/notebooks.js";
 import { registerPopulation } from "./commands/population.js";
 
 const REGISTRARS: ReadonlyArray<(program: Command) => void> = [
   registerFsm,
-  registerNotebooks,
   registerNotebooks,
   registerPopulation,
 ];
