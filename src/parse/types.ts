@@ -21,6 +21,8 @@ export interface SocketAddress {
   readonly port: number | null;
   /** IPv6 scope id or interface ("lo", "eth0", "2"), when shown. */
   readonly scope?: string;
+  /** The service name when the tool printed one instead of a number ("http" without -n); port is then null. */
+  readonly service?: string;
 }
 
 export interface SocketTimer {
@@ -53,6 +55,8 @@ export interface ConnectionRecord {
   readonly uid?: number;
   /** "tcp", "tcp6", "tcp4", "tcp46", or ss's Netid, when shown. */
   readonly proto?: string;
+  /** The kernel's socket cookie (`ss -e` sk:…), hex: follows one socket across samples. */
+  readonly cookie?: string;
 }
 
 export interface Diagnostic {
@@ -72,4 +76,39 @@ export interface ParseResult<T> {
   readonly format: FormatName;
   readonly records: readonly T[];
   readonly diagnostics: readonly Diagnostic[];
+  /** How every input line was used (text formats). */
+  readonly lines?: LineAccount;
+  /** Lines recognised and deliberately not turned into records, grouped by reason. */
+  readonly skipped?: readonly SkippedLines[];
+}
+
+/**
+ * Every line of a text input is accounted for:
+ * total = blank + header + records + rejected + skipped.
+ */
+export interface LineAccount {
+  readonly total: number;
+  readonly blank: number;
+  /** Recognised headers, titles and section banners. */
+  readonly header: number;
+  /** Lines that became a record. */
+  readonly records: number;
+  /** Lines that became a diagnostic instead of a record. */
+  readonly rejected: number;
+  /** Lines recognised and skipped on purpose (see `skipped`). */
+  readonly skipped: number;
+}
+
+export interface SkippedLines {
+  /** Why, e.g. `Netid "udp" is not TCP`. */
+  readonly reason: string;
+  readonly count: number;
+  /** The first such line (1-based). */
+  readonly firstLine: number;
+}
+
+/** A result from a text parser: always carries the line account. */
+export interface TextParseResult<T> extends ParseResult<T> {
+  readonly lines: LineAccount;
+  readonly skipped: readonly SkippedLines[];
 }

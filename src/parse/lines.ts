@@ -1,0 +1,225 @@
+/**
+ * The line bookkeeping every text parser shares: walking lines (LF or CRLF), splitting
+ * whitespace-separated fields without a regex, and accounting for every line as blank,
+ * header, record, rejected (with a diagnostic) or skipped (with a reason).
+ */
+import type { Diagnostic, FormatName, LineAccount, SkippedLines, TextParseResult } from "./types.js";
+
+/** Longest offending text a diagnostic quotes; a megabyte of garbage on one line stays readable. */
+const MAX_QUOTED = 240;
+
+export function quote(text: string): string {
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
+}
+
+/**
+ * Calls `visit` for every line with its 1-based number. A final empty segment after the
+ * last newline is not a line. A trailing CR (Windows) is removed.
+ */
+export function eachLine(text: string, visit: (line: string, lineNo: number) => void): void {
+  let start = 0;
+  let lineNo = 0;
+  const length = text.length;
+  while (start < length) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = length;
+    let stop = end;
+    if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
+    visit(text.slice(start, stop), ++lineNo);
+    start = end + 1;
+  }
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 13 || code === 11 || code === 12;
+}
+
+export function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) if (!isSpace(line.charCodeAt(i))) return false;
+  return true;
+}
+
+export interface Fields {
+  readonly tokens: string[];
+  /** Index in the line where the text after the last token taken starts (spaces skipped). */
+  readonly rest: number;
+}
+
+/** Up to `max` whitespace-separated fields, and where the remainder of the line begins. */
+export function fields(line: string, max = Infinity): Fields {
+  const tokens: string[] = [];
+  const n = line.length;
+  let i = 0;
+  while (i < n && isSpace(line.charCodeAt(i))) i++;
+  while (i < n && tokens.length < max) {
+    const start = i;
+    while (i < n && !isSpace(line.charCodeAt(i))) i++;
+    tokens.push(line.slice(start, i));
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+  }
+  return { tokens, rest: i };
+}
+
+/** A non-negative decimal integer, or undefined (no regex: this runs per field). */
+export function decimal(text: string): number | undefined {
+  const n = text.length;
+  if (n === 0 || n > 15) return undefined;
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** A hexadecimal integer up to 13 digits (exact in a double), or undefined. */
+export function hex(text: string): number | undefined {
+  const n = text.length;
+  if (n === 0 || n > 13) return undefined;
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    let d: number;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (c >= 65 && c <= 70) d = c - 55;
+    else if (c >= 97 && c <= 102) d = c - 87;
+    else return undefined;
+    value = value * 16 + d;
+  }
+  return value;
+}
+
+/** Collects records, diagnostics and the line account for one parse. */
+export class LineBook<T> {
+  readonly records: T[] = [];
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly skips = new Map<string, { count: number; firstLine: number }>();
+  private total = 0;
+  private blank = 0;
+  private header = 0;
+  private rejected = 0;
+  private skipped = 0;
+
+  constructor(private readonly source?: string) {}
+
+  /**
+   * Visits every line; each visit must end in exactly one of blankLine, headerLine,
+   * record, reject or skip, so that the account adds up.
+   */
+  walk(text: string, visit: (line: string, lineNo: number) => void): void {
+    eachLine(text, (line, lineNo) => {
+      this.total++;
+      visit(line, lineNo);
+    });
+  }
+
+  blankLine(): void {
+    this.blank++;
+  }
+
+  headerLine(): void {
+    this.header++;
+  }
+
+  record(record: T): void {
+    this.records.push(record);
+  }
+
+  reject(line: number, text: string, reason: string): void {
+    this.rejected++;
+    this.diagnostics.push(this.diagnostic(reason, line, text));
+  }
+
+  skip(line: number, reason: string): void {
+    this.skipped++;
+    const entry = this.skips.get(reason);
+    if (entry) entry.count++;
+    else this.skips.set(reason, { count: 1, firstLine: line });
+  }
+
+  /** A diagnostic about a line that still became a record, or about the whole input. */
+  warn(reason: string, line?: number, text?: string): void {
+    this.diagnostics.push(this.diagnostic(reason, line, text));
+  }
+
+  private diagnostic(reason: string, line?: number, text?: string): Diagnostic {
+    const d: { source?: string; line?: number; text?: string; reason: string } = { reason };
+    if (this.source !== undefined) d.source = this.source;
+    if (line !== undefined) d.line = line;
+    if (text !== undefined) d.text = quote(text);
+    return d;
+  }
+
+  account(): LineAccount {
+    return {
+      total: this.total,
+      blank: this.blank,
+      header: this.header,
+      records: this.records.length,
+      rejected: this.rejected,
+      skipped: this.skipped,
+    };
+  }
+
+  skippedLines(): SkippedLines[] {
+    return [...this.skips].map(([reason, { count, firstLine }]) => ({ reason, count, firstLine }));
+  }
+
+  result(format: FormatName): TextParseResult<T> {
+    return {
+      format,
+      records: this.records,
+      diagnostics: this.diagnostics,
+      lines: this.account(),
+      skipped: this.skippedLines(),
+    };
+  }
+}
+
+export interface ParseOptions {
+  /** File name for diagnostics. */
+  readonly source?: string;
+}
+
+/** Reads whitespace-separated tokens from one line, left to right. */
+export class Cursor {
+  pos = 0;
+  constructor(readonly line: string) {
+    this.skipSpace();
+  }
+
+  skipSpace(): void {
+    const line = this.line;
+    while (this.pos < line.length && isSpace(line.charCodeAt(this.pos))) this.pos++;
+  }
+
+  /** The next token, or undefined at the end of the line. */
+  next(): string | undefined {
+    const line = this.line;
+    const start = this.pos;
+    if (start >= line.length) return undefined;
+    let i = start;
+    while (i < line.length && !isSpace(line.charCodeAt(i))) i++;
+    this.pos = i;
+    this.skipSpace();
+    return line.slice(start, i);
+  }
+
+  /** The next token without consuming it. */
+  peek(): string | undefined {
+    const saved = this.pos;
+    const token = this.next();
+    this.pos = saved;
+    return token;
+  }
+
+  atEnd(): boolean {
+    return this.pos >= this.line.length;
+  }
+
+  /** Everything left, trimmed at the end. */
+  rest(): string {
+    return this.line.slice(this.pos).trimEnd();
+  }
+}

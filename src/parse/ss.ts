@@ -1,0 +1,307 @@
+/**
+ * iproute2 `ss` listings: `ss -tan` and its variants (-H, -p, -o, -e, -m, -i, a Netid column
+ * when several tables are shown, no State column when filtered to one state).
+ *
+ * The layout is recognised line by line, not from the header, because -H drops the header
+ * and the Process column's header comes and goes between iproute2 versions (always in
+ * 5.5–6.7, only with -p from 6.8).
+ */
+import type { TcpState } from "../fsm/states.js";
+import { emptyCounts, type StateCounts } from "./count.js";
+import { colonAddress } from "./address.js";
+import { Cursor, LineBook, decimal, isBlank, type ParseOptions } from "./lines.js";
+import { expectedStates, stateFromTool, stateTable } from "./state-names.js";
+import { parseSsTimer } from "./timer.js";
+import type { ConnectionRecord, Diagnostic, LineAccount, SkippedLines, SocketProcess, SocketTimer, TextParseResult } from "./types.js";
+
+export interface SsOptions extends ParseOptions {
+  /** The state of every line when the State column is absent (`ss -tan state time-wait`). */
+  readonly state?: TcpState;
+}
+
+/** ss's Netid column values (misc/ss.c); only "tcp" rows are TCP connections. */
+const NETIDS = new Set([
+  "tcp", "udp", "raw", "mptcp", "sctp", "dccp", "tipc", "vsock", "xdp",
+  "u_str", "u_dgr", "u_seq", "u_sq", "nl", "p_raw", "p_dgr", "v_str", "v_dgr", "v_seq", "???",
+]);
+
+const HEADER_FIRST_WORDS = new Set(["State", "Netid", "Recv-Q"]);
+
+const SS_STATES = stateTable("ss");
+
+export const STATELESS_REASON =
+  'no State column (the output was filtered to one state, e.g. "ss -tan state time-wait"): pass that state (--state) to read these lines';
+
+function isHeader(first: string, line: string): boolean {
+  return HEADER_FIRST_WORDS.has(first) && line.includes("Local Address");
+}
+
+/** Whether a token looks like a state spelling (capitals and dashes/underscores) rather than garbage. */
+function looksLikeStateWord(token: string): boolean {
+  return /^[A-Z][A-Z0-9_-]*$/.test(token);
+}
+
+type Lead =
+  | { kind: "row"; state: TcpState | null; proto?: string }
+  | { kind: "skip"; reason: string }
+  | { kind: "reject"; reason: string };
+
+/** Reads the leading Netid and State columns; the cursor is left at Recv-Q. */
+function readLead(cursor: Cursor): Lead {
+  let token = cursor.peek() ?? "";
+  let proto: string | undefined;
+  if (NETIDS.has(token)) {
+    if (token !== "tcp") return { kind: "skip", reason: `Netid "${token}" is not TCP` };
+    proto = token;
+    cursor.next();
+    token = cursor.peek() ?? "";
+  }
+  const code = token.charCodeAt(0);
+  if (code >= 48 && code <= 57) return proto ? { kind: "row", state: null, proto } : { kind: "row", state: null };
+  const state = SS_STATES.get(token) ?? stateFromTool("ss", token);
+  if (state !== undefined) {
+    cursor.next();
+    return proto ? { kind: "row", state, proto } : { kind: "row", state };
+  }
+  if (looksLikeStateWord(token)) {
+    return { kind: "reject", reason: `unknown state "${token}" (expected one of ${expectedStates("ss")})` };
+  }
+  return {
+    kind: "reject",
+    reason: `expected a State (${expectedStates("ss")}), a Netid or Recv-Q at the start, got "${token}"`,
+  };
+}
+
+interface Extras {
+  timer?: SocketTimer;
+  processes?: SocketProcess[];
+  inode?: number;
+  uid?: number;
+  cookie?: string;
+  problems: string[];
+}
+
+/** Index of the ")" that closes the "(" at `open`, skipping quoted process names. */
+function closingParen(text: string, open: number): number {
+  let depth = 0;
+  let quoted = false;
+  for (let i = open; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === 40) depth++;
+    else if (c === 41 && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** `("nginx",pid=1,fd=6),("nginx",pid=2,fd=6)`: the inside of users:(…). */
+export function parseSsUsers(inner: string): SocketProcess[] | string {
+  const processes: SocketProcess[] = [];
+  let i = 0;
+  while (i < inner.length) {
+    if (inner[i] === ",") i++;
+    if (inner[i] !== "(" || inner[i + 1] !== '"') return `users entry at "${inner.slice(i, i + 20)}" is not ("name",pid=N,fd=N)`;
+    const nameEnd = inner.indexOf('"', i + 2);
+    if (nameEnd === -1) return `users entry at "${inner.slice(i, i + 20)}" has an unterminated name`;
+    const close = inner.indexOf(")", nameEnd);
+    if (close === -1) return `users entry at "${inner.slice(i, i + 20)}" has no ")"`;
+    const name = inner.slice(i + 2, nameEnd);
+    let pid: number | undefined;
+    let fd: number | undefined;
+    for (const pair of inner.slice(nameEnd + 1, close).split(",")) {
+      if (pair === "") continue;
+      const eq = pair.indexOf("=");
+      const key = pair.slice(0, eq);
+      const value = decimal(pair.slice(eq + 1));
+      if (key === "pid") pid = value;
+      else if (key === "fd") fd = value;
+    }
+    if (pid === undefined) return `users entry "${inner.slice(i, close + 1)}" has no pid=N`;
+    processes.push(fd === undefined ? { name, pid } : { name, pid, fd });
+    i = close + 1;
+  }
+  return processes;
+}
+
+/** The Process column and everything after it: users:(…), timer:(…), uid:, ino:, sk:, … */
+function readExtras(text: string): Extras {
+  const extras: Extras = { problems: [] };
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+    if (i >= n) break;
+    const colon = text.indexOf(":", i);
+    const space = text.indexOf(" ", i);
+    const tokenEnd = space === -1 ? n : space;
+    if (colon !== -1 && colon < tokenEnd && text.charCodeAt(colon + 1) === 40 /* ( */) {
+      const key = text.slice(i, colon);
+      const close = closingParen(text, colon + 1);
+      if (close === -1) {
+        extras.problems.push(`${key}:( is not closed`);
+        break;
+      }
+      const inner = text.slice(colon + 2, close);
+      if (key === "users") {
+        const users = parseSsUsers(inner);
+        if (typeof users === "string") extras.problems.push(users);
+        else extras.processes = users;
+      } else if (key === "timer") {
+        const timer = parseSsTimer(inner);
+        if (typeof timer === "string") extras.problems.push(timer);
+        else extras.timer = timer;
+      }
+      i = close + 1;
+      continue;
+    }
+    if (colon !== -1 && colon < tokenEnd) {
+      const key = text.slice(i, colon);
+      const value = text.slice(colon + 1, tokenEnd);
+      if (key === "ino") extras.inode = decimal(value);
+      else if (key === "uid") extras.uid = decimal(value);
+      else if (key === "sk") extras.cookie = value;
+    }
+    i = tokenEnd;
+  }
+  return extras;
+}
+
+export function parseSs(text: string, opts: SsOptions = {}): TextParseResult<ConnectionRecord> {
+  const book = new LineBook<ConnectionRecord>(opts.source);
+  let statelessWarned = false;
+  book.walk(text, (line, lineNo) => {
+    if (isBlank(line)) return book.blankLine();
+    // ss -i and -m put details on the next line, indented with a tab.
+    if (line.charCodeAt(0) === 9) return book.skip(lineNo, "detail line (ss -i/-m) under the socket above");
+    const cursor = new Cursor(line);
+    if (isHeader(cursor.peek() ?? "", line)) return book.headerLine();
+    const lead = readLead(cursor);
+    if (lead.kind === "skip") return book.skip(lineNo, lead.reason);
+    if (lead.kind === "reject") return book.reject(lineNo, line, lead.reason);
+    const state = lead.state ?? opts.state;
+    if (state === undefined) {
+      if (!statelessWarned) {
+        statelessWarned = true;
+        book.warn(STATELESS_REASON, lineNo, line);
+      }
+      return book.skip(lineNo, STATELESS_REASON);
+    }
+    const recvQText = cursor.next() ?? "";
+    const sendQText = cursor.next() ?? "";
+    const localText = cursor.next();
+    const peerText = cursor.next();
+    const recvQ = decimal(recvQText);
+    const sendQ = decimal(sendQText);
+    if (recvQ === undefined) return book.reject(lineNo, line, `Recv-Q "${recvQText}" is not a number`);
+    if (sendQ === undefined) return book.reject(lineNo, line, `Send-Q "${sendQText}" is not a number`);
+    if (localText === undefined || peerText === undefined) {
+      return book.reject(lineNo, line, "expected Local Address:Port and Peer Address:Port after Send-Q");
+    }
+    const local = colonAddress(localText);
+    if (typeof local === "string") return book.reject(lineNo, line, `local address: ${local}`);
+    const remote = colonAddress(peerText);
+    if (typeof remote === "string") return book.reject(lineNo, line, `peer address: ${remote}`);
+    const record: {
+      -readonly [K in keyof ConnectionRecord]: ConnectionRecord[K];
+    } = { line: lineNo, state, local, remote, recvQ, sendQ };
+    if (lead.proto !== undefined) record.proto = lead.proto;
+    if (!cursor.atEnd()) {
+      const extras = readExtras(cursor.rest());
+      if (extras.timer) record.timer = extras.timer;
+      if (extras.processes) record.processes = extras.processes;
+      if (extras.inode !== undefined) record.inode = extras.inode;
+      if (extras.uid !== undefined) record.uid = extras.uid;
+      if (extras.cookie !== undefined) record.cookie = extras.cookie;
+      for (const problem of extras.problems) book.warn(`${problem}; the socket is kept without it`, lineNo, line);
+    }
+    book.record(record);
+  });
+  return book.result("ss");
+}
+
+export interface StateCountResult {
+  readonly counts: StateCounts;
+  /** Sockets counted. */
+  readonly total: number;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly lines: LineAccount;
+  readonly skipped: readonly SkippedLines[];
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/**
+ * Counts the states of an `ss -tan` listing without building records: the fast path for
+ * a million lines. It reads the Netid/State columns and checks that Recv-Q follows; lines
+ * that fail become diagnostics, as in parseSs (which checks every column).
+ */
+export function countStatesSs(text: string, opts: SsOptions = {}): StateCountResult {
+  const counts = emptyCounts();
+  const book = new LineBook<never>(opts.source);
+  let counted = 0;
+  let statelessWarned = false;
+  const fallback = (line: string, lineNo: number): void => {
+    // The uncommon shapes (Netid, no State, headers, errors) take the careful path.
+    if (isBlank(line)) return book.blankLine();
+    if (line.charCodeAt(0) === 9) return book.skip(lineNo, "detail line (ss -i/-m) under the socket above");
+    const cursor = new Cursor(line);
+    if (isHeader(cursor.peek() ?? "", line)) return book.headerLine();
+    const lead = readLead(cursor);
+    if (lead.kind === "skip") return book.skip(lineNo, lead.reason);
+    if (lead.kind === "reject") return book.reject(lineNo, line, lead.reason);
+    if (!isDigit(cursor.line.charCodeAt(cursor.pos))) {
+      return book.reject(lineNo, line, `expected Recv-Q (a number) after the state, got "${cursor.peek() ?? ""}"`);
+    }
+    const state = lead.state ?? opts.state;
+    if (state === undefined) {
+      if (!statelessWarned) {
+        statelessWarned = true;
+        book.warn(STATELESS_REASON, lineNo, line);
+      }
+      return book.skip(lineNo, STATELESS_REASON);
+    }
+    counts[state]++;
+    counted++;
+  };
+  let lineNo = 0;
+  let total = 0;
+  let start = 0;
+  const length = text.length;
+  while (start < length) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = length;
+    lineNo++;
+    total++;
+    // Fast path: "STATE<spaces>digit…" with a known ss spelling.
+    const space = text.indexOf(" ", start);
+    if (space > start && space < end) {
+      const state = SS_STATES.get(text.slice(start, space));
+      if (state !== undefined) {
+        let i = space;
+        while (i < end && text.charCodeAt(i) === 32) i++;
+        if (i < end && isDigit(text.charCodeAt(i))) {
+          counts[state]++;
+          counted++;
+          start = end + 1;
+          continue;
+        }
+      }
+    }
+    let stop = end;
+    if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
+    fallback(text.slice(start, stop), lineNo);
+    start = end + 1;
+  }
+  const lines = book.account();
+  return {
+    counts,
+    total: counted,
+    diagnostics: book.diagnostics,
+    lines: { ...lines, total, records: counted },
+    skipped: book.skippedLines(),
+  };
+}
+
