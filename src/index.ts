@@ -2,3 +2,4 @@
 export * from "./fsm/index.js";
 export * from "./sim/population.js";
 export * from "./exercises/index.js";
+export { runNotebooks, runNotebook, parseNotebook, cleanProblems, CELL_TAGS, type Notebook, type NotebookResult, type NotebookFailure, type RunOptions, type RunProgress } from "./notebook/index.js";
