@@ -1,0 +1,60 @@
+/**
+ * The JSON form of a trace that `tcp-lifecycle simulate --format json` prints
+ * (docs/simulate-json.md): one object, `t` in seconds, RFC state names.
+ */
+import type { Flag, Trace } from "./trace.js";
+import type { TcpEvent } from "../fsm/events.js";
+import type { TcpState } from "../fsm/states.js";
+import type { EndpointName } from "./trace.js";
+
+export type SimulationJsonEvent =
+  | {
+    readonly t: number;
+    readonly type: "segment";
+    readonly from: EndpointName;
+    readonly to: EndpointName;
+    readonly flags: readonly Flag[];
+    readonly seq: number;
+    readonly ack: number;
+    readonly len: number;
+    readonly dropped: boolean;
+    readonly arrives: number | null;
+    readonly retransmission: boolean;
+    readonly explanation: string;
+  }
+  | {
+    readonly t: number;
+    readonly type: "state";
+    readonly endpoint: EndpointName;
+    readonly from: TcpState;
+    readonly to: TcpState;
+    readonly cause: TcpEvent;
+    readonly ref: string;
+    readonly explanation: string;
+  };
+
+export interface SimulationJson {
+  readonly name: string;
+  readonly title?: string;
+  readonly profile: string;
+  readonly seed: number;
+  readonly initial: Readonly<Record<EndpointName, TcpState>>;
+  readonly trace: readonly SimulationJsonEvent[];
+  readonly final: Readonly<Record<EndpointName, TcpState>>;
+}
+
+export function traceToJson(trace: Trace, title?: string): SimulationJson {
+  return {
+    name: trace.name,
+    ...(title !== undefined ? { title } : {}),
+    profile: trace.profile,
+    seed: trace.seed,
+    initial: trace.initial,
+    trace: trace.events.map((e): SimulationJsonEvent => e.type === "segment"
+      ? { t: e.t, type: "segment", from: e.from, to: e.to, flags: e.flags, seq: e.seq, ack: e.ack, len: e.len,
+        dropped: e.dropped, arrives: e.arrives, retransmission: e.retransmission, explanation: e.explanation }
+      : { t: e.t, type: "state", endpoint: e.endpoint, from: e.from, to: e.to, cause: e.cause, ref: e.ref,
+        explanation: e.explanation }),
+    final: trace.final,
+  };
+}
