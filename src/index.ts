@@ -1,5 +1,6 @@
 // The public API of tcp-lifecycle. Each module adds its own line; keep them sorted by module.
 export * from "./fsm/index.js";
 export * from "./sim/population.js";
+export * from "./sim/index.js";
 export * from "./exercises/index.js";
 export { runNotebooks, runNotebook, parseNotebook, cleanProblems, CELL_TAGS, type Notebook, type NotebookResult, type NotebookFailure, type RunOptions, type RunProgress } from "./notebook/index.js";
