@@ -1,0 +1,189 @@
+/**
+ * Packet capture on loopback with tcpdump, run through execa. Node-only (not part of the
+ * pure core). Capture is optional everywhere: when tcpdump is missing or not permitted, the
+ * functions here return `{ ok: false, reason }` and the caller carries on without it.
+ *
+ * Lifecycle: spawn tcpdump → wait until it prints "listening on" (the filter is attached
+ * and packets from then on are captured) → the caller's action → wait for the file to stop
+ * growing (packets still in the kernel's ring are otherwise lost: SIGINT breaks the loop) →
+ * SIGINT → tcpdump flushes and exits (SIGKILL after a bound) → the pcap path.
+ */
+import { mkdtemp, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+
+export interface CaptureOptions {
+  /** Capture TCP on these ports only: `tcp port A or tcp port B`. At least one. */
+  readonly ports: readonly number[];
+  /** Interface; default "lo". */
+  readonly interface?: string;
+  /** Output file; default capture.pcap in a new temporary directory (the caller removes it). */
+  readonly file?: string;
+  /** Nanosecond timestamps (`--time-stamp-precision=nano`). Default false (microseconds). */
+  readonly nanosecond?: boolean;
+  /** The tcpdump command; default "tcpdump". */
+  readonly tcpdump?: string;
+  /** How long to wait for "listening on", ms. Default 5000. */
+  readonly startTimeoutMs?: number;
+  /** How long tcpdump gets to exit after SIGINT before SIGKILL, ms. Default 3000. */
+  readonly stopTimeoutMs?: number;
+  /** Longest wait for the file to stop growing before stopping, ms. Default 1000. */
+  readonly settleMs?: number;
+}
+
+export interface CaptureUnavailable {
+  readonly ok: false;
+  readonly reason: string;
+}
+
+export interface CaptureSummary {
+  readonly ok: true;
+  readonly file: string;
+  /** The BPF filter used. */
+  readonly filter: string;
+  /** From tcpdump's exit report ("N packets captured"); null when it printed none. */
+  readonly packetsCaptured: number | null;
+  readonly packetsDropped: number | null;
+  /** Everything tcpdump wrote to stderr. */
+  readonly stderr: string;
+}
+
+export interface RunningCapture {
+  readonly ok: true;
+  readonly file: string;
+  readonly filter: string;
+  readonly pid: number;
+  /** Stop tcpdump and wait for it to exit. Safe to call more than once. */
+  stop(): Promise<CaptureSummary>;
+}
+
+export const TCPDUMP_MISSING = "tcpdump not installed: apt-get install tcpdump";
+export const TCPDUMP_NOT_PERMITTED =
+  "tcpdump not permitted: run as root, or grant it CAP_NET_RAW (setcap cap_net_raw,cap_net_admin=eip \"$(command -v tcpdump)\")";
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function captureFilter(ports: readonly number[]): string {
+  return ports.map((p) => `tcp port ${p}`).join(" or ");
+}
+
+function validatePorts(ports: readonly number[]): string | null {
+  if (ports.length === 0) return "capture needs at least one port to filter on";
+  const bad = ports.find((p) => !Number.isInteger(p) || p < 1 || p > 65535);
+  return bad === undefined ? null : `capture: port ${bad} is not an integer in 1..65535`;
+}
+
+function count(stderr: string, what: string): number | null {
+  const m = new RegExp(`(\\d+) packets? ${what}`).exec(stderr);
+  return m ? Number(m[1]) : null;
+}
+
+function unavailableReason(stderr: string, code: string | undefined, exitCode: number | undefined): string {
+  if (code === "ENOENT") return TCPDUMP_MISSING;
+  if (/permission|Operation not permitted|EPERM/i.test(stderr)) return TCPDUMP_NOT_PERMITTED;
+  const last = stderr.trim().split("\n").filter(Boolean).pop() ?? "no output";
+  return `tcpdump exited before it started capturing (exit code ${exitCode ?? "none"}): ${last}`;
+}
+
+/** Wait until the file size has not changed for a few polls, or `maxMs` passed. */
+async function settle(file: string, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = -1;
+  let quiet = 0;
+  while (Date.now() < deadline && quiet < 3) {
+    const size = await stat(file).then((s) => s.size, () => -1);
+    quiet = size === last ? quiet + 1 : 0;
+    last = size;
+    await sleep(25);
+  }
+}
+
+/** Start tcpdump; resolves once it is listening, or with the reason it cannot capture. */
+export async function startCapture(options: CaptureOptions): Promise<RunningCapture | CaptureUnavailable> {
+  const invalid = validatePorts(options.ports);
+  if (invalid) return { ok: false, reason: invalid };
+  const file = options.file ?? join(await mkdtemp(join(tmpdir(), "tcp-lifecycle-capture-")), "capture.pcap");
+  const filter = captureFilter(options.ports);
+  const args = ["-i", options.interface ?? "lo", "-U", "--immediate-mode", "-w", file];
+  // Run as root, tcpdump would switch to its own user before opening the file; keep root so it
+  // can write where we ask (tcpdump ignores -Z unless it runs as root).
+  if (process.getuid?.() === 0) args.push("-Z", "root");
+  if (options.nanosecond) args.push("--time-stamp-precision=nano");
+  args.push(filter);
+
+  const child: ResultPromise = execa(options.tcpdump ?? "tcpdump", args, {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "pipe",
+    buffer: false,
+    reject: false,
+    cleanup: true,
+    killSignal: "SIGINT",
+    forceKillAfterDelay: options.stopTimeoutMs ?? 3000,
+  });
+  let stderr = "";
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => { stderr += chunk; });
+
+  const started = await new Promise<"listening" | "exited" | "timeout">((resolve) => {
+    const timer = setTimeout(() => resolve("timeout"), options.startTimeoutMs ?? 5000);
+    const onData = (): void => {
+      if (stderr.includes("listening on")) { clearTimeout(timer); resolve("listening"); }
+    };
+    child.stderr?.on("data", onData);
+    void child.then(() => { clearTimeout(timer); resolve("exited"); });
+  });
+
+  if (started !== "listening") {
+    if (started === "timeout") child.kill("SIGKILL");
+    const result = await child;
+    if (started === "timeout") {
+      return { ok: false, reason: `tcpdump did not report "listening on" within ${options.startTimeoutMs ?? 5000} ms` };
+    }
+    return { ok: false, reason: unavailableReason(stderr, result.code, result.exitCode) };
+  }
+
+  let stopping: Promise<CaptureSummary> | null = null;
+  const stop = (): Promise<CaptureSummary> => {
+    stopping ??= (async () => {
+      try {
+        await settle(file, options.settleMs ?? 1000);
+      } finally {
+        child.kill("SIGINT");
+      }
+      await child;
+      return {
+        ok: true as const,
+        file,
+        filter,
+        packetsCaptured: count(stderr, "captured"),
+        packetsDropped: count(stderr, "dropped by kernel"),
+        stderr,
+      };
+    })();
+    return stopping;
+  };
+  return { ok: true, file, filter, pid: child.pid ?? -1, stop };
+}
+
+/**
+ * Run `action` with a capture around it. The action always runs: without capture (tcpdump
+ * missing or not permitted) `capture` says why. tcpdump is stopped even when the action
+ * throws; the error is then rethrown.
+ */
+export async function withCapture<T>(
+  options: CaptureOptions,
+  action: () => Promise<T>,
+): Promise<{ readonly value: T; readonly capture: CaptureSummary | CaptureUnavailable }> {
+  const running = await startCapture(options);
+  if (!running.ok) return { value: await action(), capture: running };
+  let value: T;
+  try {
+    value = await action();
+  } catch (err) {
+    await running.stop();
+    throw err;
+  }
+  return { value, capture: await running.stop() };
+}
