@@ -1,0 +1,70 @@
+/**
+ * What both ladder renderers share: a segment's label, and the trace re-ordered into
+ * "moments" with each segment's arrival as its own item (the trace records a segment once,
+ * at its send time; the ladder draws it from send to arrival).
+ */
+import type { EndpointName, SegmentRecord, StateChangeRecord, Trace } from "../sim/trace.js";
+
+/** "FIN, ACK seq=1001 ack=5001 len=100": the acknowledgement number only when ACK is set. */
+export function segmentLabel(seg: SegmentRecord): string {
+  const parts = [seg.flags.length > 0 ? seg.flags.join(", ") : "(no flags)", `seq=${seg.seq}`];
+  if (seg.flags.includes("ACK")) parts.push(`ack=${seg.ack}`);
+  if (seg.len > 0) parts.push(`len=${seg.len}`);
+  return parts.join(" ");
+}
+
+/** When the segment reaches its peer; null when lost. A capture has no arrival time, so it arrives when seen. */
+export function arrivalTime(seg: SegmentRecord): number | null {
+  if (seg.dropped) return null;
+  return seg.arrives ?? seg.t;
+}
+
+/**
+ * Times within a nanosecond are the same moment: virtual times are sums of floats
+ * (1.1 + 0.05 is not 1.15), and the ladder must not split one moment in two.
+ */
+export const TIME_EPSILON = 1e-9;
+export function sameTime(a: number | null, b: number | null): boolean {
+  return a !== null && b !== null && Math.abs(a - b) <= TIME_EPSILON;
+}
+
+export type LadderItem =
+  | { readonly kind: "send"; readonly seg: SegmentRecord; readonly index: number }
+  | { readonly kind: "arrive"; readonly seg: SegmentRecord; readonly index: number; readonly t: number }
+  | { readonly kind: "state"; readonly change: StateChangeRecord };
+
+/**
+ * The trace's events with arrivals merged in, in time order. An arrival at time T comes
+ * before trace events at T, because what happens at T on the receiver (a state change, a
+ * reply) is caused by it. `index` counts segments from 0 in trace order (the data-index of
+ * the SVG ladder).
+ */
+export function ladderItems(trace: Trace): LadderItem[] {
+  const items: LadderItem[] = [];
+  const pending: Array<{ seg: SegmentRecord; index: number; t: number; order: number }> = [];
+  const flush = (upTo: number): void => {
+    pending.sort((a, b) => a.t - b.t || a.order - b.order);
+    while (pending.length > 0 && pending[0]!.t <= upTo + TIME_EPSILON) {
+      const p = pending.shift()!;
+      items.push({ kind: "arrive", seg: p.seg, index: p.index, t: p.t });
+    }
+  };
+  let index = 0;
+  for (const ev of trace.events) {
+    flush(ev.t);
+    if (ev.type === "state") {
+      items.push({ kind: "state", change: ev });
+      continue;
+    }
+    const i = index++;
+    items.push({ kind: "send", seg: ev, index: i });
+    const at = arrivalTime(ev);
+    if (at !== null) pending.push({ seg: ev, index: i, t: Math.max(at, ev.t), order: i });
+  }
+  flush(Infinity);
+  return items;
+}
+
+export function otherSide(e: EndpointName): EndpointName {
+  return e === "client" ? "server" : "client";
+}
