@@ -7,11 +7,13 @@
 import { Command, CommanderError } from "commander";
 import { UserError } from "./errors.js";
 import { registerFsm } from "./commands/fsm.js";
+import { registerMonitor } from "./commands/monitor.js";
 import { registerNotebooks } from "./commands/notebooks.js";
 import { registerPopulation } from "./commands/population.js";
 
 const REGISTRARS: ReadonlyArray<(program: Command) => void> = [
   registerFsm,
+  registerMonitor,
   registerNotebooks,
   registerPopulation,
 ];
