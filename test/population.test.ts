@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import {
-  PROFILES, PopulationOptionError, allowedTransitions, planPopulationLifecycle, simulatePopulation,
-} from "../src/index.js";
-import type { PopulationResult, PopulationSample } from "../src/index.js";
+import { PROFILES, allowedTransitions } from "../src/fsm/index.js";
+import { PopulationOptionError, planPopulationLifecycle, simulatePopulation } from "../src/sim/population.js";
+import type { PopulationResult, PopulationSample } from "../src/sim/population.js";
 
 const DEFAULT_PORTS = 60999 - 32768 + 1; // 28232
 
