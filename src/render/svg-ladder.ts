@@ -1,0 +1,207 @@
+/**
+ * The SVG ladder diagram: two vertical timelines (client left, server right), one slanted
+ * arrow per segment from its send time to its arrival time, a lost segment ending in an X
+ * half-way, each side's states written beside its timeline, and time ticks on the left.
+ *
+ * The vertical axis is ordinal: every distinct moment gets one slot, so a 60 s TIME_WAIT
+ * does not squash the 50 ms flights; a long pause is drawn as a dashed stretch of both
+ * timelines, and the tick labels give the real times.
+ *
+ * For an in-page stepper every segment is a <g class="segment" data-index="i"> (i counts
+ * segments in trace order from 0) and every state label a <g class="state" data-endpoint=…
+ * data-state=…>; adding the class "current" to a segment highlights it.
+ */
+import type { EndpointName, SegmentRecord, Trace } from "../sim/trace.js";
+import { arrivalTime, ladderItems, segmentLabel, TIME_EPSILON } from "./ladder-events.js";
+import { escapeXml, num, safeId } from "./svg-util.js";
+
+export interface SvgLadderOptions {
+  /** Total width in px. Default 720. */
+  readonly width?: number;
+  /** Vertical distance between two moments, px. Default 46. */
+  readonly slotHeight?: number;
+  /** Decimals of the time ticks. Default 3. */
+  readonly timeDecimals?: number;
+  /** Prefix for ids, so two ladders can share a page. Default "tcp-ladder". */
+  readonly idPrefix?: string;
+  /** Override the <title>. */
+  readonly title?: string;
+  /** Column headings. Default "client" and "server". */
+  readonly names?: Readonly<Record<EndpointName, string>>;
+}
+
+const STYLE = `
+.tcp-ladder { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }
+.tcp-ladder .timeline { stroke: currentColor; stroke-width: 2; }
+.tcp-ladder .timeline.pause { stroke-dasharray: 3 4; stroke-width: 1.5; }
+.tcp-ladder .heading { fill: currentColor; font-size: 14px; font-weight: 700; }
+.tcp-ladder .tick line { stroke: currentColor; stroke-opacity: 0.35; }
+.tcp-ladder .tick text { fill: currentColor; fill-opacity: 0.75; font-size: 10px; font-variant-numeric: tabular-nums; }
+.tcp-ladder .state text { fill: currentColor; font-size: 12px; font-weight: 600; }
+.tcp-ladder .segment line { stroke: currentColor; stroke-width: 1.6; }
+.tcp-ladder .segment text { fill: currentColor; font-size: 11px; paint-order: stroke; stroke: white; stroke: Canvas; stroke-width: 3px; stroke-linejoin: round; }
+.tcp-ladder .segment.retransmission line { stroke-dasharray: 6 3; }
+.tcp-ladder .segment.lost line { stroke: #e03131; }
+.tcp-ladder .segment.lost path.x { stroke: #e03131; stroke-width: 2.5; fill: none; }
+.tcp-ladder .segment.current line { stroke: #e8590c; stroke-width: 3; }
+.tcp-ladder .segment.current text { fill: #e8590c; font-weight: 700; }
+`;
+
+/** Slots: distinct moments in time order, merging times closer than TIME_EPSILON. */
+function moments(trace: Trace): number[] {
+  const times: number[] = [];
+  for (const ev of trace.events) {
+    times.push(ev.t);
+    if (ev.type === "segment") {
+      const at = arrivalTime(ev);
+      if (at !== null) times.push(Math.max(at, ev.t));
+    }
+  }
+  times.sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const t of times) if (out.length === 0 || t - out[out.length - 1]! > TIME_EPSILON) out.push(t);
+  return out;
+}
+
+export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): string {
+  const id = safeId(opts.idPrefix ?? "tcp-ladder");
+  const width = opts.width ?? 720;
+  const slotH = opts.slotHeight ?? 46;
+  const decimals = opts.timeDecimals ?? 3;
+  const names = opts.names ?? { client: "client", server: "server" };
+  const xL = Math.round(width * 0.3);
+  const xR = Math.round(width * 0.78);
+  const top = 78;
+
+  const times = moments(trace);
+  // A pause much longer than the typical step (a 2MSL wait, an RTO) gets extra room and a dashed timeline.
+  const gaps = times.slice(1).map((t, i) => t - times[i]!).filter((g) => g > 0).sort((a, b) => a - b);
+  const typical = gaps.length > 0 ? gaps[Math.floor(gaps.length / 2)]! : 0;
+  const ys: number[] = [];
+  const pauses: Array<[number, number]> = [];
+  let y = top;
+  times.forEach((t, i) => {
+    if (i > 0) {
+      const gap = t - times[i - 1]!;
+      const isPause = typical > 0 && gap > 10 * typical;
+      y += isPause ? slotH * 1.6 : slotH;
+      if (isPause) pauses.push([ys[i - 1]!, y]);
+    }
+    ys.push(y);
+  });
+  const yOf = (t: number): number => {
+    let best = 0;
+    for (let i = 0; i < times.length; i++) if (Math.abs(times[i]! - t) < Math.abs(times[best]! - t)) best = i;
+    return ys[best] ?? top;
+  };
+  const bottom = (ys[ys.length - 1] ?? top) + slotH;
+  const height = bottom + 30;
+  const xOf = (e: EndpointName): number => (e === "client" ? xL : xR);
+
+  const segments = trace.events.filter((e): e is SegmentRecord => e.type === "segment");
+  const title = opts.title ?? `Ladder diagram: ${trace.name}`;
+  const summary = segments
+    .map((s) => `${s.t.toFixed(decimals)} s ${s.from} → ${s.to}: ${segmentLabel(s)}${s.retransmission ? " (retransmission)" : ""}${s.dropped ? " (lost)" : ""}`)
+    .join("; ");
+  const desc =
+    `${names.client} on the left, ${names.server} on the right, time running down. ` +
+    `${segments.length} segment${segments.length === 1 ? "" : "s"}. ` +
+    `${names.client}: ${trace.initial.client} to ${trace.final.client}; ${names.server}: ${trace.initial.server} to ${trace.final.server}. ${summary}`;
+
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="tcp-ladder" viewBox="0 0 ${width} ${num(height)}" width="${width}" height="${num(height)}" role="img" aria-labelledby="${id}-title ${id}-desc" aria-label="${escapeXml(title)}">`,
+    `<title id="${id}-title">${escapeXml(title)}</title>`,
+    `<desc id="${id}-desc">${escapeXml(desc)}</desc>`,
+    `<style>${STYLE}</style>`,
+    "<defs>",
+    `<marker id="${id}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="currentColor"/></marker>`,
+    "</defs>",
+    `<text class="heading" x="${xL}" y="22" text-anchor="middle">${escapeXml(names.client)}</text>`,
+    `<text class="heading" x="${xR}" y="22" text-anchor="middle">${escapeXml(names.server)}</text>`,
+  ];
+
+  // Timelines, dashed across long pauses.
+  const firstY = top - 24;
+  for (const x of [xL, xR]) {
+    let from = firstY;
+    for (const [a, b] of pauses) {
+      out.push(`<line class="timeline" x1="${x}" y1="${num(from)}" x2="${x}" y2="${num(a)}"/>`);
+      out.push(`<line class="timeline pause" x1="${x}" y1="${num(a)}" x2="${x}" y2="${num(b)}"/>`);
+      from = b;
+    }
+    out.push(`<line class="timeline" x1="${x}" y1="${num(from)}" x2="${x}" y2="${num(bottom)}"/>`);
+  }
+
+  out.push('<g class="ticks">');
+  times.forEach((t, i) => {
+    const ty = ys[i]!;
+    out.push(
+      `<g class="tick" data-t="${t}"><line x1="${xL - 6}" y1="${num(ty)}" x2="${xR + 6}" y2="${num(ty)}" stroke-dasharray="1 5"/>` +
+        `<text x="8" y="${num(ty + 3.5)}">${t.toFixed(decimals)} s</text></g>`,
+    );
+  });
+  out.push("</g>");
+
+  // States: the initial ones above the first moment, then each change beside its side.
+  const stacked = new Map<string, number>();
+  const stateLabel = (endpoint: EndpointName, state: string, sy: number, t: number | null): string => {
+    const key = `${endpoint}@${num(sy)}`;
+    const k = stacked.get(key) ?? 0;
+    stacked.set(key, k + 1);
+    const x = endpoint === "client" ? xL - 10 : xR + 10;
+    const anchor = endpoint === "client" ? "end" : "start";
+    return (
+      `<g class="state" data-endpoint="${endpoint}" data-state="${state}"${t === null ? ' data-initial="true"' : ` data-t="${t}"`}>` +
+      `<text x="${x}" y="${num(sy + 4 + k * 14)}" text-anchor="${anchor}">${state}</text></g>`
+    );
+  };
+  out.push('<g class="states">');
+  out.push(stateLabel("client", trace.initial.client, top - 34, null));
+  out.push(stateLabel("server", trace.initial.server, top - 34, null));
+  for (const item of ladderItems(trace)) {
+    if (item.kind === "state") out.push(stateLabel(item.change.endpoint, item.change.to, yOf(item.change.t), item.change.t));
+  }
+  out.push("</g>");
+
+  out.push('<g class="segments">');
+  segments.forEach((s, index) => {
+    const x1 = xOf(s.from);
+    const y1 = yOf(s.t);
+    const at = arrivalTime(s);
+    const x2full = xOf(s.to);
+    let x2: number;
+    let y2: number;
+    if (at === null) {
+      x2 = (x1 + x2full) / 2;
+      y2 = y1 + slotH / 2;
+    } else {
+      x2 = x2full;
+      y2 = yOf(Math.max(at, s.t));
+    }
+    const cls = `segment${s.retransmission ? " retransmission" : ""}${s.dropped ? " lost" : ""}`;
+    const text = `${segmentLabel(s)}${s.retransmission ? " (retransmission)" : ""}${s.dropped ? " (lost)" : ""}`;
+    const angle = (Math.atan2(y2 - y1, x2 - x1) * 180) / Math.PI;
+    // Keep text upright: a leftward arrow's label reads left to right too.
+    const upright = angle > 90 || angle < -90 ? angle - 180 : angle;
+    const lx = (x1 + x2) / 2;
+    const ly = (y1 + y2) / 2;
+    const attrs =
+      `class="${cls}" data-index="${index}" data-from="${s.from}" data-to="${s.to}" data-flags="${s.flags.join(" ")}" ` +
+      `data-seq="${s.seq}" data-ack="${s.ack}" data-len="${s.len}" data-t="${s.t}"` +
+      (at === null ? ' data-dropped="true"' : ` data-arrives="${at}"`);
+    const parts = [
+      `<g ${attrs}><title>${escapeXml(`${s.from} → ${s.to}: ${text}. ${s.explanation}`)}</title>`,
+      `<line x1="${x1}" y1="${num(y1)}" x2="${num(x2)}" y2="${num(y2)}"${at === null ? "" : ` marker-end="url(#${id}-arrow)"`}/>`,
+    ];
+    if (at === null) {
+      parts.push(`<path class="x" d="M${num(x2 - 6)},${num(y2 - 6)} L${num(x2 + 6)},${num(y2 + 6)} M${num(x2 - 6)},${num(y2 + 6)} L${num(x2 + 6)},${num(y2 - 6)}"/>`);
+    }
+    parts.push(
+      `<text x="${num(lx)}" y="${num(ly - 5)}" text-anchor="middle" transform="rotate(${num(upright)} ${num(lx)} ${num(ly)})">${escapeXml(text)}</text></g>`,
+    );
+    out.push(parts.join(""));
+  });
+  out.push("</g>");
+  out.push("</svg>");
+  return out.join("\n") + "\n";
+}
