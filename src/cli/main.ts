@@ -10,12 +10,14 @@ import { registerFsm } from "./commands/fsm.js";
 import { registerMonitor } from "./commands/monitor.js";
 import { registerNotebooks } from "./commands/notebooks.js";
 import { registerPopulation } from "./commands/population.js";
+import { registerSite } from "./commands/site.js";
 
 const REGISTRARS: ReadonlyArray<(program: Command) => void> = [
   registerFsm,
   registerMonitor,
   registerNotebooks,
   registerPopulation,
+  registerSite,
 ];
 
 export function buildProgram(): Command {

@@ -1,0 +1,231 @@
+/**
+ * The site build: notebooks → (runner, with its cache) → executed notebooks → pages.
+ *
+ *   buildSite({ notebooks, outDir, execute }) → SiteBuildResult
+ *
+ * Writes <outDir>/index.html, one <slug>.html per chapter, 404.html, search-index.json,
+ * assets/ (CSS, bundled client scripts), and notebooks/<slug>.ipynb (clean source) and
+ * <slug>.executed.ipynb per chapter. Files whose bytes did not change are not rewritten, and
+ * files a previous build wrote but this one did not are removed (the list is kept in
+ * <outDir>/.site-manifest.json; a non-empty folder without one is refused, so a mistyped
+ * --out never deletes anything of yours).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runNotebooks } from "../notebook/index.js";
+import type { NotebookResult, RunProgress } from "../notebook/index.js";
+import type { Chapter } from "./chapter.js";
+import { renderChapter, chapterSlug } from "./chapter.js";
+import { cleanNotebook, readNotebook } from "./nbformat.js";
+import { createMarkdown } from "./markdown.js";
+import { buildAssets } from "./assets.js";
+import type { Asset } from "./assets.js";
+import type { AssetRefs } from "./layout.js";
+import { renderPage, SITE_NAME } from "./layout.js";
+import { buildSearchIndex } from "./search-index.js";
+import { escapeAttr, escapeHtml } from "./html.js";
+import { prepareWidgets } from "./widgets.js";
+
+export const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const DEFAULT_OUT_DIR = "site-dist";
+export const DEFAULT_EXECUTED_DIR = join("build", "notebooks");
+const MANIFEST = ".site-manifest.json";
+
+export interface SiteBuildOptions {
+  /** Source notebooks, in chapter order. Default: notebooks/*.ipynb, sorted by name. */
+  readonly notebooks?: readonly string[];
+  /** Default site-dist/ under the current directory. */
+  readonly outDir?: string;
+  /**
+   * true (default): run every notebook through the runner and its cache, then render the
+   * executed copies. false: the notebooks given are executed already (test fixtures).
+   */
+  readonly execute?: boolean;
+  /** Where the runner writes executed notebooks. Default build/notebooks. */
+  readonly executedDir?: string;
+  /** Force the runner to execute even when its cache is fresh. */
+  readonly force?: boolean;
+  /** Per-cell time limit for the runner. */
+  readonly timeoutMs?: number;
+  readonly onProgress?: (event: RunProgress) => void;
+  readonly log?: (line: string) => void;
+}
+
+export interface PageReport {
+  readonly path: string;
+  readonly bytes: number;
+}
+
+export interface SiteBuildResult {
+  readonly outDir: string;
+  readonly chapters: readonly Chapter[];
+  /** One per notebook when executed through the runner; empty with execute: false. */
+  readonly runs: readonly NotebookResult[];
+  /** Every file of the site, with its size. */
+  readonly files: readonly PageReport[];
+  /** Files whose bytes changed in this build. */
+  readonly written: readonly string[];
+  readonly durationMs: number;
+}
+
+export class SiteBuildError extends Error {
+  override readonly name = "SiteBuildError";
+}
+
+export function defaultNotebooks(dir = "notebooks"): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb") && !f.startsWith("."))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBuildResult> {
+  const started = performance.now();
+  const log = options.log ?? (() => undefined);
+  const outDir = resolve(options.outDir ?? DEFAULT_OUT_DIR);
+  const sources = [...(options.notebooks ?? defaultNotebooks())];
+  if (sources.length === 0) throw new SiteBuildError("no notebooks to build (expected notebooks/*.ipynb)");
+  const slugs = new Map<string, string>();
+  for (const file of sources) {
+    if (!existsSync(file)) throw new SiteBuildError(`${file}: no such notebook`);
+    const slug = chapterSlug(file);
+    const other = slugs.get(slug);
+    if (other !== undefined) throw new SiteBuildError(`${other} and ${file} would both become ${slug}.html`);
+    slugs.set(slug, file);
+  }
+
+  let runs: NotebookResult[] = [];
+  let executed = sources;
+  if (options.execute ?? true) {
+    runs = await runNotebooks(sources, {
+      outDir: options.executedDir ?? DEFAULT_EXECUTED_DIR,
+      force: options.force ?? false,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+    });
+    const failed = runs.filter((r) => r.status === "failed");
+    if (failed.length > 0) {
+      throw new SiteBuildError(`${failed.length} notebook(s) failed, so the site was not built:\n${failed.map((r) => r.failure?.report ?? r.file).join("\n")}`);
+    }
+    executed = runs.map((r) => r.outPath);
+    const ran = runs.filter((r) => !r.cached).length;
+    log(`notebooks: ${ran} executed, ${runs.length - ran} from cache`);
+  }
+
+  const md = createMarkdown();
+  const files: Array<{ path: string; content: string | Uint8Array }> = [];
+  const chapters: Chapter[] = [];
+  const widgetAssets: Asset[] = [];
+  for (const [i, file] of executed.entries()) {
+    const source = sources[i]!;
+    const nb = readNotebook(file);
+    const chapter = renderChapter(nb, source, md);
+    chapters.push(chapter);
+    files.push({ path: `notebooks/${chapter.slug}.ipynb`, content: `${JSON.stringify(cleanNotebook(readNotebook(source)), null, 1)}\n` });
+    files.push({ path: `notebooks/${chapter.slug}.executed.ipynb`, content: readFileSync(file) });
+  }
+  const widgets = await prepareWidgets(chapters);
+  widgetAssets.push(...widgets.assets);
+
+  const assets = [...(await buildAssets()), ...widgetAssets];
+  const refs: AssetRefs = {
+    css: ["assets/site.css"],
+    headJs: ["assets/theme.js"],
+    js: ["assets/site.js"],
+    widgetJs: widgetAssets.filter((a) => a.path.endsWith(".js")).map((a) => a.path),
+    favicon: "assets/favicon.svg",
+  };
+  for (const chapter of widgets.chapters) {
+    files.push({
+      path: `${chapter.slug}.html`,
+      content: renderPage({
+        file: `${chapter.slug}.html`,
+        title: `${chapter.number === "" ? "" : `${chapter.number} · `}${chapter.title} — ${SITE_NAME}`,
+        description: chapter.description,
+        body: chapter.html,
+        chapters: widgets.chapters,
+        current: chapter,
+        assets: refs,
+        toc: chapter.toc,
+        widget: chapter.widgets.length > 0,
+      }),
+    });
+  }
+  files.push({ path: "index.html", content: homePage(widgets.chapters, refs) });
+  files.push({ path: "404.html", content: notFoundPage(widgets.chapters, refs) });
+  files.push({ path: "search-index.json", content: buildSearchIndex(widgets.chapters) });
+  files.push(...assets);
+
+  const written = writeSite(outDir, files);
+  log(`site: ${files.length} files in ${outDir} (${written.length} changed)`);
+  return {
+    outDir,
+    chapters: widgets.chapters,
+    runs,
+    files: files.map((f) => ({ path: f.path, bytes: typeof f.content === "string" ? Buffer.byteLength(f.content) : f.content.byteLength })),
+    written,
+    durationMs: performance.now() - started,
+  };
+}
+
+function homePage(chapters: readonly Chapter[], assets: AssetRefs): string {
+  const list = chapters.map((c) =>
+    `<li><a href="${escapeAttr(c.slug)}.html"><span class="num">${escapeHtml(c.number)}</span> <span class="chapter-title">${escapeHtml(c.title)}</span></a><p>${escapeHtml(c.description)}</p></li>`,
+  );
+  const body = `<h1 id="top">How a TCP connection ends</h1>
+<p class="lead">The four-way close and the complete TCP state machine, taught on things that really run: a deterministic simulator, the Linux kernel's own sockets on loopback, and real packet captures. Every page was built from a notebook that was executed to make it.</p>
+<h2 id="chapters">Chapters</h2>
+<ol class="chapter-list">${list.join("")}</ol>`;
+  return renderPage({
+    file: "index.html",
+    title: `${SITE_NAME}: how a TCP connection ends`,
+    description: "A tutorial on the TCP four-way close, TIME_WAIT and the 11-state TCP state machine, with a live simulator and executed TypeScript notebooks.",
+    body,
+    chapters,
+    current: null,
+    assets,
+  });
+}
+
+function notFoundPage(chapters: readonly Chapter[], assets: AssetRefs): string {
+  return renderPage({
+    file: "404.html",
+    title: `Page not found — ${SITE_NAME}`,
+    description: "This page does not exist.",
+    body: `<h1 id="not-found">Page not found</h1><p>There is no such page. Pick a chapter from the list, or go to the <a href="index.html">start</a>.</p>`,
+    chapters,
+    current: null,
+    assets,
+  });
+}
+
+function sameBytes(file: string, content: string | Uint8Array): boolean {
+  if (!existsSync(file)) return false;
+  const old = readFileSync(file);
+  return typeof content === "string" ? old.toString("utf8") === content : Buffer.compare(old, content) === 0;
+}
+
+function writeSite(outDir: string, files: ReadonlyArray<{ path: string; content: string | Uint8Array }>): string[] {
+  const manifestPath = join(outDir, MANIFEST);
+  let previous: string[] = [];
+  if (existsSync(outDir) && readdirSync(outDir).length > 0) {
+    if (!existsSync(manifestPath)) {
+      throw new SiteBuildError(`${outDir} is not empty and holds no ${MANIFEST}: refusing to write a site into it (choose an empty or new folder)`);
+    }
+    previous = (JSON.parse(readFileSync(manifestPath, "utf8")) as { files: string[] }).files;
+  }
+  const written: string[] = [];
+  for (const f of files) {
+    const target = join(outDir, f.path);
+    if (sameBytes(target, f.content)) continue;
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, f.content);
+    written.push(f.path);
+  }
+  const now = new Set(files.map((f) => f.path));
+  for (const old of previous) if (!now.has(old)) rmSync(join(outDir, old), { force: true });
+  writeFileSync(manifestPath, `${JSON.stringify({ files: [...now].sort() }, null, 1)}\n`);
+  return written;
+}

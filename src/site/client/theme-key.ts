@@ -1,0 +1,2 @@
+/** Where the reader's light/dark choice is kept. */
+export const THEME_KEY = "tcp-lifecycle-theme";

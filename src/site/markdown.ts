@@ -1,0 +1,111 @@
+/**
+ * Markdown cells → HTML with markdown-it: tables, fenced code highlighted by highlight.js,
+ * heading anchors from markdown-it-anchor, raw HTML escaped (html: false). Fenced blocks
+ * without a language are the lesson's ASCII diagrams and stay plain and monospaced.
+ */
+import MarkdownIt from "markdown-it";
+import type { MarkdownIt as Markdown } from "markdown-it";
+import anchor from "markdown-it-anchor";
+import hljs from "highlight.js/lib/core";
+import typescript from "highlight.js/lib/languages/typescript";
+import javascript from "highlight.js/lib/languages/javascript";
+import bash from "highlight.js/lib/languages/bash";
+import json from "highlight.js/lib/languages/json";
+import { escapeHtml } from "./html.js";
+
+hljs.registerLanguage("typescript", typescript);
+hljs.registerLanguage("javascript", javascript);
+hljs.registerLanguage("bash", bash);
+hljs.registerLanguage("json", json);
+hljs.registerAliases(["ts", "tsx"], { languageName: "typescript" });
+hljs.registerAliases(["sh", "shell", "console"], { languageName: "bash" });
+
+/** Syntax-highlighted code as the inner HTML of a <code class="hljs">. */
+export function highlight(code: string, lang = "typescript"): string {
+  if (hljs.getLanguage(lang) === undefined) return escapeHtml(code);
+  return hljs.highlight(code, { language: lang, ignoreIllegals: true }).value;
+}
+
+/** "TIME_WAIT: why 2MSL?" → "time_wait-why-2msl". Underscores stay: they are part of state names. */
+export function slugify(text: string): string {
+  const slug = text
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}_\s-]/gu, "")
+    .replace(/\s+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
+  return slug === "" ? "section" : slug;
+}
+
+export interface Heading {
+  readonly level: number;
+  readonly id: string;
+  readonly text: string;
+}
+
+/** What one markdown render produces: HTML, its headings, and plain text for search. */
+export interface MarkdownResult {
+  readonly html: string;
+  readonly headings: readonly Heading[];
+  /** Plain text, split where a heading starts, for the search index. */
+  readonly blocks: ReadonlyArray<{ readonly heading: Heading | null; readonly text: string }>;
+}
+
+export function createMarkdown(): Markdown {
+  const md: Markdown = new MarkdownIt({
+    html: false,
+    linkify: false,
+    typographer: false,
+    highlight: (code: string, info: string): string => {
+      const lang = info.trim().split(/\s+/)[0]?.toLowerCase() ?? "";
+      if (lang === "" || lang === "text" || lang === "ascii" || lang === "diagram" || hljs.getLanguage(lang) === undefined) {
+        return `<pre class="plain"><code>${escapeHtml(code)}</code></pre>`;
+      }
+      return `<pre class="code"><code class="hljs language-${escapeHtml(lang)}">${highlight(code, lang)}</code></pre>`;
+    },
+  });
+  md.use(anchor, {
+    level: [1, 2, 3, 4],
+    slugify,
+    tabIndex: false,
+    permalink: anchor.permalink.linkInsideHeader({
+      symbol: "#",
+      placement: "after",
+      class: "heading-anchor",
+      ariaHidden: true,
+    }),
+  });
+  return md;
+}
+
+/**
+ * Render one markdown source. `env` is shared by every cell of a page, so heading ids stay
+ * unique across cells (markdown-it-anchor keeps its slugs in env).
+ */
+export function renderMarkdown(md: Markdown, src: string, env: Record<string, unknown>): MarkdownResult {
+  const tokens = md.parse(src, env);
+  const headings: Heading[] = [];
+  const blocks: Array<{ heading: Heading | null; text: string }> = [{ heading: null, text: "" }];
+  const current = (): { heading: Heading | null; text: string } => blocks[blocks.length - 1]!;
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i]!;
+    if (tok.type === "heading_open") {
+      const inline = tokens[i + 1];
+      const text = (inline?.children ?? [])
+        .filter((c) => c.type === "text" || c.type === "code_inline")
+        .map((c) => c.content)
+        .join("")
+        .trim();
+      const heading: Heading = { level: Number(tok.tag.slice(1)), id: String(tok.attrGet("id") ?? slugify(text)), text };
+      headings.push(heading);
+      blocks.push({ heading, text: "" });
+      i += 2;
+    } else if (tok.type === "inline") {
+      current().text += `${tok.content}\n`;
+    } else if (tok.type === "fence" || tok.type === "code_block") {
+      current().text += `${tok.content}\n`;
+    }
+  }
+  return { html: md.renderer.render(tokens, md.options, env), headings, blocks: blocks.filter((b) => b.heading !== null || b.text !== "") };
+}

@@ -1,0 +1,179 @@
+/**
+ * A static file server for the built site, on 127.0.0.1 only.
+ *
+ *   serveSite({ dir, port }) → { url, port, close }
+ *
+ * It serves GET and HEAD from `dir` and nothing outside it: the path is percent-decoded once,
+ * must not contain NUL or backslashes, and must resolve (symlinks included) inside `dir`;
+ * anything else is 403, before the file system is asked about it. A busy port falls back to
+ * an ephemeral one.
+ */
+import { createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createReadStream, existsSync, realpathSync, statSync } from "node:fs";
+import { extname, join, resolve, sep } from "node:path";
+import { CONTENT_SECURITY_POLICY } from "./layout.js";
+
+export const DEFAULT_PORT = 4173;
+export const HOST = "127.0.0.1";
+
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".ipynb": "application/x-ipynb+json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".woff2": "font/woff2",
+};
+
+export interface ServeOptions {
+  readonly dir: string;
+  /** Default 4173; 0 for an ephemeral port. */
+  readonly port?: number;
+  /** Try an ephemeral port when `port` is taken. Default true. */
+  readonly fallback?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export type Resolution =
+  | { readonly kind: "file"; readonly file: string }
+  | { readonly kind: "forbidden"; readonly reason: string }
+  | { readonly kind: "bad-request"; readonly reason: string }
+  | { readonly kind: "not-found" };
+
+/** Map a request target to a file inside `root` (an absolute, real path), or say why not. */
+export function resolveRequestPath(root: string, target: string): Resolution {
+  const rawPath = target.split(/[?#]/, 1)[0] ?? "/";
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    return { kind: "bad-request", reason: "malformed percent-encoding" };
+  }
+  if (!decoded.startsWith("/")) return { kind: "bad-request", reason: "path must start with /" };
+  if (decoded.includes("\0") || decoded.includes("\\")) return { kind: "forbidden", reason: "NUL or backslash in path" };
+  // Any ".." segment is refused outright, even one that would land back inside.
+  if (decoded.split("/").includes("..")) return { kind: "forbidden", reason: "path leaves the site folder" };
+  let file = resolve(root, `.${decoded}`);
+  if (file !== root && !file.startsWith(root + sep)) return { kind: "forbidden", reason: "path leaves the site folder" };
+  if (!existsSync(file)) {
+    if (existsSync(`${file}.html`)) file = `${file}.html`;
+    else return { kind: "not-found" };
+  }
+  const real = realpathSync(file);
+  if (real !== root && !real.startsWith(root + sep)) return { kind: "forbidden", reason: "link leaves the site folder" };
+  if (statSync(real).isDirectory()) {
+    const index = join(real, "index.html");
+    return existsSync(index) ? { kind: "file", file: index } : { kind: "not-found" };
+  }
+  return { kind: "file", file: real };
+}
+
+function send(res: ServerResponse, status: number, body: string, headOnly: boolean): void {
+  res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+  res.end(headOnly ? undefined : body);
+}
+
+function handler(root: string): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const headOnly = req.method === "HEAD";
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Referrer-Policy", "no-referrer");
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.setHeader("Allow", "GET, HEAD");
+      send(res, 405, "405 method not allowed\n", false);
+      return;
+    }
+    const found = resolveRequestPath(root, req.url ?? "/");
+    if (found.kind === "bad-request") return send(res, 400, `400 bad request: ${found.reason}\n`, headOnly);
+    if (found.kind === "forbidden") return send(res, 403, `403 forbidden: ${found.reason}\n`, headOnly);
+    const notFound = found.kind === "not-found";
+    const file = notFound ? join(root, "404.html") : found.file;
+    if (notFound && !existsSync(file)) return send(res, 404, "404 not found\n", headOnly);
+    const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
+    const headers: Record<string, string | number> = {
+      "Content-Type": type,
+      "Content-Length": statSync(file).size,
+      "Cache-Control": "no-cache",
+    };
+    if (type.startsWith("text/html")) headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY;
+    res.writeHead(notFound ? 404 : 200, headers);
+    if (headOnly) {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(file);
+    stream.on("error", () => res.destroy());
+    stream.pipe(res);
+  };
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const onError = (err: Error): void => {
+      server.off("listening", onListening);
+      reject(err);
+    };
+    const onListening = (): void => {
+      server.off("error", onError);
+      const address = server.address();
+      resolvePort(typeof address === "object" && address !== null ? address.port : port);
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, HOST);
+  });
+}
+
+export async function serveSite(options: ServeOptions): Promise<RunningServer> {
+  const dir = resolve(options.dir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ServeError(`${dir}: no such folder (build the site first: tcp-lifecycle site build)`);
+  }
+  const root = realpathSync(dir);
+  const server = createServer(handler(root));
+  const wanted = options.port ?? DEFAULT_PORT;
+  let port: number;
+  try {
+    port = await listen(server, wanted);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EADDRINUSE" || options.fallback === false || wanted === 0) {
+      throw new ServeError(`cannot listen on ${HOST}:${wanted}: ${(err as Error).message}`);
+    }
+    options.log?.(`port ${wanted} is busy; using an ephemeral port`);
+    port = await listen(server, 0);
+  }
+  const url = `http://${HOST}:${port}/`;
+  return {
+    url,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((done, fail) => {
+        server.close((err) => (err ? fail(err) : done()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export class ServeError extends Error {
+  override readonly name = "ServeError";
+}

@@ -1,0 +1,178 @@
+import { describe, expect, it, beforeAll, afterAll } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync, mkdirSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildSite, SiteBuildError } from "../src/site/build.js";
+import type { SiteBuildResult } from "../src/site/build.js";
+
+const FIXTURES = "test/fixtures/site/notebooks";
+const fixtureNotebooks = readdirSync(FIXTURES).filter((f) => f.endsWith(".ipynb")).sort().map((f) => join(FIXTURES, f));
+
+let dir: string;
+let result: SiteBuildResult;
+const page = (name: string): string => readFileSync(join(result.outDir, name), "utf8");
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "site-build-"));
+  result = await buildSite({ notebooks: fixtureNotebooks, outDir: join(dir, "out"), execute: false });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("site build from fixture notebooks", () => {
+  it("writes one page per chapter, in order, plus home, 404, search index and assets", () => {
+    expect(result.chapters.map((c) => c.slug)).toEqual([
+      "00-introduction", "01-four-way-close", "02-why-four-not-three", "03-state-machine", "04-time-wait",
+    ]);
+    for (const f of ["index.html", "404.html", "search-index.json", "assets/site.css", "assets/site.js", "assets/theme.js", "assets/favicon.svg"]) {
+      expect(existsSync(join(result.outDir, f)), f).toBe(true);
+    }
+    for (const c of result.chapters) {
+      expect(existsSync(join(result.outDir, `${c.slug}.html`))).toBe(true);
+      const clean = JSON.parse(readFileSync(join(result.outDir, "notebooks", `${c.slug}.ipynb`), "utf8")) as { cells: Array<{ cell_type: string; outputs?: unknown[]; execution_count?: unknown }> };
+      for (const cell of clean.cells.filter((x) => x.cell_type === "code")) {
+        expect(cell.outputs).toEqual([]);
+        expect(cell.execution_count).toBeNull();
+      }
+      expect(existsSync(join(result.outDir, "notebooks", `${c.slug}.executed.ipynb`))).toBe(true);
+    }
+  });
+
+  it("gives every page a title, a description and lang=en", () => {
+    for (const name of ["index.html", "404.html", ...result.chapters.map((c) => `${c.slug}.html`)]) {
+      const html = page(name);
+      expect(html).toMatch(/<html lang="en">/);
+      expect(html).toMatch(/<title>[^<]+<\/title>/);
+      expect(html).toMatch(/<meta name="description" content="[^"]{10,}">/);
+    }
+    expect(page("04-time-wait.html")).toContain("<title>04 · TIME_WAIT — tcp-lifecycle</title>");
+  });
+
+  it("links only to local files: no external script, style, image or font", () => {
+    for (const f of result.files.filter((x) => x.path.endsWith(".html"))) {
+      const html = page(f.path);
+      expect(html, f.path).not.toMatch(/<(script|link|img)[^>]+(src|href)="(https?:)?\/\//);
+      expect(html, f.path).not.toMatch(/url\((['"]?)(https?:)?\/\//);
+    }
+    expect(page("assets/site.css")).not.toMatch(/url\((['"]?)(https?:)?\/\//);
+  });
+
+  it("renders markdown: anchored headings, tables, highlighted fenced code, monospaced ASCII diagrams", () => {
+    const html = page("01-four-way-close.html");
+    expect(html).toMatch(/<h2 id="the-ladder"><a class="heading-anchor" href="#the-ladder" aria-hidden="true">#<\/a><\/h2>|<h2 id="the-ladder">The ladder/);
+    expect(html).toContain(`<pre class="plain"><code> client                     server`);
+    expect(html).toContain("|---- FIN seq=u --------&gt;|");
+    expect(html).toMatch(/<pre class="code"><code class="hljs language-ts"><span class="hljs-keyword">const<\/span>/);
+    const intro = page("00-introduction.html");
+    expect(intro).toMatch(/<table>\s*<thead>\s*<tr>\s*<th>Cell<\/th>/);
+  });
+
+  it("highlights code cells as TypeScript", () => {
+    expect(page("01-four-way-close.html")).toMatch(/<div class="cell-input"><pre class="code"><code class="hljs language-typescript"><span class="hljs-keyword">import<\/span>/);
+  });
+
+  it("turns asciichart's ANSI colours into classes, and escapes stream text", () => {
+    const html = page("04-time-wait.html");
+    expect(html).toContain(`<span class="ansi-blue-fg">╭</span>`);
+    expect(html).toContain(`<span class="ansi-red-fg">`);
+    expect(html).not.toContain("\u001b[");
+  });
+
+  it("renders display_data: svg with a text alternative, sanitised html, markdown, png with alt, text", () => {
+    const one = page("01-four-way-close.html");
+    expect(one).toMatch(/<figure class="output output-svg"><svg [^>]*viewBox="0 0 240 120"[^>]*role="img"[^>]*aria-labelledby="t1"/);
+    expect(one).toContain(`marker-end="url(#arrow)"`);
+    expect(one).toContain(`<p class="note">Half-closed: the server may still send.</p>`);
+    expect(one).not.toMatch(/onerror|<script>alert/);
+    expect(one).not.toContain(`<img src="x"`);
+    expect(one).toMatch(/<div class="output output-markdown"><p><strong>Wave 2<\/strong> acknowledges the FIN.<\/p>\s*<table>/);
+    const two = page("02-why-four-not-three.html");
+    expect(two).toMatch(/<img src="data:image\/png;base64,[A-Za-z0-9+/=]+" alt="A red square standing in for a figure">/);
+    expect(two).toMatch(/<div class="output output-stream output-stderr"><span class="output-label">stderr<\/span><pre>warning/);
+    const three = page("03-state-machine.html");
+    expect(three).toContain(`<div class="output output-text"><pre>LISTEN: waiting for a SYN &lt;from anyone&gt;</pre></div>`);
+  });
+
+  it("styles an expected error (raises-exception) as an error", () => {
+    const html = page("03-state-machine.html");
+    expect(html).toMatch(/<div class="output output-error expected" role="note" aria-label="Expected error"><span class="output-label">Expected error<\/span><pre><span class="ansi-red-fg">InvalidTransition<\/span>: CLOSED does not accept RCV_FIN/);
+  });
+
+  it("folds solutions behind 'Show solution' and shows only the output of hide-input cells", () => {
+    const html = page("04-time-wait.html");
+    expect(html).toMatch(/<details class="solution"><summary>Show solution<\/summary><div class="cell cell-code">[\s\S]*littlesLaw[\s\S]*6000[\s\S]*?<\/details>/);
+    const one = page("01-four-way-close.html");
+    expect(one).toMatch(/<div class="cell cell-code hide-input"><div class="cell-outputs"><figure class="output output-svg">/);
+    expect(one).not.toContain("renderSvgLadder(trace)");
+  });
+
+  it("has a sidebar in chapter order, an in-page table of contents, and prev/next links", () => {
+    const html = page("02-why-four-not-three.html");
+    const sidebar = /<nav id="sidebar"[\s\S]*?<\/nav>/.exec(html)?.[0] ?? "";
+    const order = [...sidebar.matchAll(/href="([^"]+)\.html"/g)].map((m) => m[1]);
+    expect(order).toEqual(result.chapters.map((c) => c.slug));
+    expect(sidebar).toContain(`href="02-why-four-not-three.html" aria-current="page"`);
+    expect(html).toMatch(/<nav class="toc" aria-label="On this page">[\s\S]*href="#delayed-ack"/);
+    expect(html).toMatch(/<a class="pager-prev" rel="prev" href="01-four-way-close.html">/);
+    expect(html).toMatch(/<a class="pager-next" rel="next" href="03-state-machine.html">/);
+    expect(page("00-introduction.html")).not.toContain(`rel="prev"`);
+    expect(page("04-time-wait.html")).not.toContain(`rel="next"`);
+  });
+
+  it("offers both notebook downloads and a run-it-yourself box", () => {
+    const html = page("04-time-wait.html");
+    expect(html).toContain(`<a href="notebooks/04-time-wait.ipynb" download>clean source</a>`);
+    expect(html).toContain(`<a href="notebooks/04-time-wait.executed.ipynb" download>executed copy</a>`);
+    expect(html).toContain("npm run kernel:install");
+    expect(html).toContain("jupyter notebook notebooks/04-time-wait.ipynb");
+  });
+
+  it("indexes every chapter for search; TIME_WAIT finds chapter 04", async () => {
+    const { default: MiniSearch } = await import("minisearch");
+    const { SEARCH_OPTIONS } = await import("../src/site/client/search-options.js");
+    const index = MiniSearch.loadJSON(page("search-index.json"), SEARCH_OPTIONS);
+    const hits = index.search("TIME_WAIT", { prefix: true, combineWith: "AND" });
+    expect(hits[0]?.["url"]).toMatch(/^04-time-wait\.html/);
+    expect(index.search("half-closed", { combineWith: "AND" }).map((h) => h["url"] as string)).toContain("01-four-way-close.html#seq-and-ack-arithmetic");
+  });
+
+  it("keeps each chapter page (HTML + CSS + JS) under 300 KB", () => {
+    const size = (p: string): number => result.files.find((f) => f.path === p)?.bytes ?? 0;
+    const shared = size("assets/site.css") + size("assets/site.js") + size("assets/theme.js");
+    for (const c of result.chapters) expect(size(`${c.slug}.html`) + shared).toBeLessThan(300 * 1024);
+  });
+
+  it("rewrites nothing when nothing changed, and removes pages of deleted chapters", async () => {
+    const again = await buildSite({ notebooks: fixtureNotebooks, outDir: result.outDir, execute: false });
+    expect(again.written).toEqual([]);
+    const fewer = await buildSite({ notebooks: fixtureNotebooks.slice(0, 2), outDir: result.outDir, execute: false });
+    expect(fewer.chapters).toHaveLength(2);
+    expect(existsSync(join(result.outDir, "04-time-wait.html"))).toBe(false);
+    result = await buildSite({ notebooks: fixtureNotebooks, outDir: result.outDir, execute: false });
+  });
+
+  it("refuses to write into a folder that is not a site build", async () => {
+    const other = join(dir, "precious");
+    mkdirSync(other);
+    writeFileSync(join(other, "thesis.tex"), "keep me");
+    await expect(buildSite({ notebooks: fixtureNotebooks, outDir: other, execute: false })).rejects.toThrow(SiteBuildError);
+    expect(readFileSync(join(other, "thesis.tex"), "utf8")).toBe("keep me");
+  });
+
+  it("names the file and cell of a malformed notebook", async () => {
+    const bad = join(dir, "09-bad.ipynb");
+    writeFileSync(bad, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "code", source: "", metadata: {} }] }));
+    await expect(buildSite({ notebooks: [bad], outDir: join(dir, "bad-out"), execute: false })).rejects.toThrow(/09-bad\.ipynb: cell 1: code cell without an "outputs" array/);
+  });
+});
+
+describe("site build security", () => {
+  it("shows <script> printed by a notebook as text", async () => {
+    const out = join(dir, "xss");
+    await buildSite({ notebooks: ["test/fixtures/site/xss/00-hostile.ipynb"], outDir: out, execute: false });
+    const html = readFileSync(join(out, "00-hostile.html"), "utf8");
+    expect(html).toContain("&lt;script&gt;window.__pwned = true&lt;/script&gt;");
+    expect(html).toContain("&lt;img src=x onerror=&quot;window.__pwned = true&quot;&gt;");
+    expect(html).not.toMatch(/<script>window/);
+    expect(html).not.toMatch(/<img src=x/);
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { sanitize } from "../src/site/sanitize.js";
+import { renderOutputs } from "../src/site/outputs.js";
+import { createMarkdown, renderMarkdown, slugify } from "../src/site/markdown.js";
+import { renderChapter } from "../src/site/chapter.js";
+import { parseNotebook } from "../src/site/nbformat.js";
+
+const ctx = { markdown: (s: string) => s, where: "cell 1 of Test", expectsError: false };
+
+describe("sanitize", () => {
+  it("keeps SVG as written: case-sensitive attributes, markers by fragment, data-state", () => {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><defs><marker id="a" refX="5" markerWidth="3"><path d="M0,0"/></marker></defs><g data-state="TIME_WAIT" class="node"><line x1="0" y1="0" x2="5" y2="5" marker-end="url(#a)"/></g></svg>`;
+    expect(sanitize(svg)).toBe(svg.replace(`<path d="M0,0"/>`, `<path d="M0,0"></path>`).replace(`marker-end="url(#a)"/>`, `marker-end="url(#a)"></line>`));
+  });
+
+  it("drops script, event handlers, javascript: URLs, external images and external references", () => {
+    const out = sanitize(`<p onclick="x()">hi</p><script>alert(1)</script><a href="javascript:alert(1)">a</a><img src="https://example.com/t.png"><svg><use href="https://example.com/s.svg#x"/><rect fill="url(https://example.com/p)"/></svg>`);
+    expect(out).toBe(`<p>hi</p><a>a</a><svg><use></use><rect></rect></svg>`);
+  });
+
+  it("keeps the SVG's own <style> but not one that imports or fetches", () => {
+    expect(sanitize(`<svg><style>.n rect { fill: none; }</style></svg>`)).toBe(`<svg><style>.n rect { fill: none; }</style></svg>`);
+    expect(sanitize(`<svg><style>@import "https://example.com/x.css";</style></svg>`)).toBe(`<svg><style></style></svg>`);
+    expect(sanitize(`<svg><style>.n { background: url(https://example.com/x) }</style></svg>`)).toBe(`<svg><style></style></svg>`);
+  });
+
+  it("keeps data: PNG images and the widget marker", () => {
+    expect(sanitize(`<img src="data:image/png;base64,AAAA" alt="x">`)).toBe(`<img src="data:image/png;base64,AAAA" alt="x" />`);
+    expect(sanitize(`<div class="tcp-widget" data-tcp-widget="four-way-close"></div>`)).toBe(`<div class="tcp-widget" data-tcp-widget="four-way-close"></div>`);
+  });
+});
+
+describe("outputs", () => {
+  it("escapes stream text, merges consecutive writes, and colours ANSI with classes", () => {
+    const html = renderOutputs([
+      { output_type: "stream", name: "stdout", text: ["<b>bold?</b> ", "\u001b[32mok\u001b[39m\n"] },
+      { output_type: "stream", name: "stdout", text: "second & last\n" },
+    ], ctx);
+    expect(html).toBe(`<div class="output output-stream output-stdout"><pre>&lt;b&gt;bold?&lt;/b&gt; <span class="ansi-green-fg">ok</span>\nsecond &amp; last\n</pre></div>`);
+  });
+
+  it("labels an SVG without a title by where it came from", () => {
+    const html = renderOutputs([{ output_type: "display_data", data: { "image/svg+xml": `<svg viewBox="0 0 1 1"></svg>` }, metadata: {} }], ctx);
+    expect(html).toBe(`<figure class="output output-svg"><svg viewBox="0 0 1 1" role="img" aria-label="Figure from cell 1 of Test"></svg></figure>`);
+  });
+
+  it("prefers svg over html over markdown over png over text", () => {
+    const html = renderOutputs([{ output_type: "display_data", data: { "text/plain": "plain", "text/html": "<em>rich</em>" } }], ctx);
+    expect(html).toBe(`<div class="output output-html"><em>rich</em></div>`);
+  });
+
+  it("says which output types it cannot show instead of dropping them", () => {
+    const html = renderOutputs([{ output_type: "display_data", data: { "application/vnd.custom+json": "{}" } }], ctx);
+    expect(html).toContain("application/vnd.custom+json");
+  });
+});
+
+describe("markdown", () => {
+  it("slugs keep state names whole", () => {
+    expect(slugify("TIME_WAIT: why 2MSL?")).toBe("time_wait-why-2msl");
+    expect(slugify("RFC 240 s against Linux 60 s")).toBe("rfc-240-s-against-linux-60-s");
+    expect(slugify("???")).toBe("section");
+  });
+
+  it("keeps heading ids unique across the cells of one page", () => {
+    const md = createMarkdown();
+    const env = {};
+    const a = renderMarkdown(md, "## Exercise", env);
+    const b = renderMarkdown(md, "## Exercise", env);
+    expect(a.headings[0]?.id).toBe("exercise");
+    expect(b.headings[0]?.id).toBe("exercise-1");
+  });
+
+  it("escapes raw HTML in markdown", () => {
+    const html = renderMarkdown(createMarkdown(), "<script>alert(1)</script> text", {}).html;
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt; text");
+  });
+});
+
+describe("chapter", () => {
+  it("takes the title from the first h1 and the description from the first paragraph", () => {
+    const nb = parseNotebook(JSON.stringify({
+      nbformat: 4, nbformat_minor: 5, metadata: {},
+      cells: [{ cell_type: "markdown", metadata: {}, source: "# Half-close\n\nA socket that sent its FIN can **still receive**.\n\n## Try it\n" }],
+    }), "07-half-close.ipynb");
+    const c = renderChapter(nb, "notebooks/07-half-close.ipynb", createMarkdown());
+    expect(c).toMatchObject({ slug: "07-half-close", number: "07", title: "Half-close", description: "A socket that sent its FIN can still receive." });
+    expect(c.toc).toEqual([{ level: 2, id: "try-it", text: "Try it" }]);
+  });
+});
