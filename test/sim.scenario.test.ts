@@ -1,0 +1,173 @@
+/**
+ * Scenario files: validation errors name the field and list the allowed values; a valid
+ * file runs, with its link rules, triggers and options.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  ACTIONS, TRIGGERS, formatScenarioError, parseScenarioJson, presetDocument, PRESET_NAMES, runSimulation,
+  validateScenario, type Scenario, type Trace,
+} from "../src/sim/index.js";
+
+function errorsOf(doc: unknown): string[] {
+  const r = validateScenario(doc);
+  return r.ok ? [] : r.errors.map(formatScenarioError);
+}
+
+function ok(doc: unknown): Scenario {
+  const r = validateScenario(doc);
+  if (!r.ok) throw new Error(r.errors.map(formatScenarioError).join("\n"));
+  return r.scenario;
+}
+
+const flagsOf = (t: Trace) => t.events.flatMap((e) => e.type === "segment" ? [`${e.from[0]}:${e.flags.join(",")}${e.dropped ? "!" : ""}`] : []);
+
+describe("scenario validation", () => {
+  it("names the step and lists the allowed actions", () => {
+    const errs = errorsOf({ steps: { server: [{ at: 0, do: "listen" }, { on: "eof", do: "close" }, { at: 1, do: "hangup" }] } });
+    expect(errs).toEqual([`steps.server[2].do: expected one of ${ACTIONS.join(", ")}, got "hangup"`]);
+  });
+
+  it("reports every problem at once, each with its path", () => {
+    const errs = errorsOf({
+      name: 3,
+      profile: "bsd",
+      seed: -1,
+      start: "open",
+      bogus: true,
+      link: { delay: "fast", loss: 2, rules: [{ action: "zap", flags: ["SYN", "URG"], nth: 0 }] },
+      endpoints: { client: { autoRead: "no" }, router: {} },
+      steps: {
+        client: [{ do: "close" }, { at: 1, on: "eof", do: "close" }, { on: "timeout", do: "read" }, "close",
+          { at: 0, do: "send", bytes: 0 }, { at: 0, do: "shutdown", linger0: true }],
+        proxy: [],
+      },
+    });
+    expect(errs).toEqual([
+      "bogus: unknown field; allowed fields are name, title, description, profile, seed, start, delayedAck, endpoints, link, steps, until",
+      "name: expected a string, got 3",
+      'profile: expected one of rfc9293, linux, got "bsd"',
+      "seed: expected an integer from 0 to 4294967295, got -1",
+      'start: expected one of closed, established, got "open"',
+      "endpoints.router: unknown field; allowed fields are client, server",
+      'endpoints.client.autoRead: expected true or false, got "no"',
+      "steps.proxy: unknown field; allowed fields are client, server",
+      `steps.client[0]: needs exactly one of "at" (seconds) or "on" (one of ${TRIGGERS.join(", ")})`,
+      `steps.client[1]: needs exactly one of "at" (seconds) or "on" (one of ${TRIGGERS.join(", ")})`,
+      `steps.client[2].on: expected one of ${TRIGGERS.join(", ")}, got "timeout"`,
+      'steps.client[3]: expected a step object like {"at": 0, "do": "close"}, got "close"',
+      "steps.client[4].bytes: expected an integer from 1 to 1000000000, got 0",
+      'steps.client[5].linger0: only allowed with "do": "close"',
+      'link.delay: expected a number from 0 to 60, got "fast"',
+      'link.rules[0].action: expected one of drop, duplicate, delay, got "zap"',
+      'link.rules[0].flags[1]: expected one of SYN, FIN, RST, PSH, ACK, got "URG"',
+      "link.rules[0].nth: expected an integer >= 1, got 0",
+      "link.loss: expected a number from 0 to 1, got 2",
+    ]);
+  });
+
+  it("rejects a document that is not an object, and a missing steps field", () => {
+    expect(errorsOf([1, 2])[0]).toMatch(/^a scenario is a JSON object with fields name, /);
+    expect(errorsOf({})).toEqual(['steps: missing; expected {"client": [steps], "server": [steps]}']);
+  });
+
+  it("reports a JSON syntax error as a value, not an exception", () => {
+    const r = parseScenarioJson('{"steps": {');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]!.message).toMatch(/^not valid JSON: /);
+  });
+
+  it("accepts every preset's own document (the presets are examples of the format)", () => {
+    for (const name of PRESET_NAMES) expect(errorsOf(JSON.parse(JSON.stringify(presetDocument(name)))), name).toEqual([]);
+  });
+
+  it("fills in the documented defaults", () => {
+    const s = ok({ steps: {} });
+    expect(s).toMatchObject({
+      name: "scenario", profile: "rfc9293", seed: 1, start: "closed", until: 3600,
+      endpoints: { client: { delayedAck: false, autoRead: true }, server: { delayedAck: false, autoRead: true } },
+      link: { delay: 0.05, loss: 0, duplicate: 0, reorder: 0, reorderDelay: 0.15, rules: [] },
+    });
+  });
+});
+
+describe("scenario runs", () => {
+  it("a teacher's scenario: handshake, request, reply, close on EOF, with a duplicated SYN", () => {
+    const s = ok({
+      name: "teacher",
+      steps: {
+        client: [{ at: 0, do: "connect" }, { on: "established", do: "send", bytes: 10 }, { on: "data", after: 0.5, do: "close" }],
+        server: [{ at: 0, do: "listen" }, { on: "data", do: "send", bytes: 20 }, { on: "eof", do: "close" }],
+      },
+      link: { rules: [{ action: "duplicate", from: "client", flags: ["SYN"], by: 0.01 }] },
+    });
+    const { trace, quiescent, diagnostics } = runSimulation(s);
+    expect(diagnostics).toEqual([]);
+    expect(quiescent).toBe(true);
+    expect(flagsOf(trace)).toEqual([
+      "c:SYN", "c:SYN", // the duplicate
+      "s:SYN,ACK", "s:SYN,ACK", // the listener in SYN_RCVD answers the copy with its SYN+ACK again
+      "c:ACK", "c:PSH,ACK", "c:ACK", // handshake ACK, the request, the reply to the duplicate SYN+ACK
+      "s:ACK", "s:PSH,ACK", "c:ACK", "c:FIN,ACK", "s:ACK", "s:FIN,ACK", "c:ACK",
+    ]);
+    expect(trace.final).toEqual({ client: "CLOSED", server: "CLOSED" });
+  });
+
+  it("a rule that drops every FIN from the client ends in a user timeout after maxRetries retransmissions", () => {
+    const s = ok({
+      start: "established", profile: "linux",
+      steps: { client: [{ at: 0, do: "close" }], server: [] },
+      link: { rules: [{ action: "drop", from: "client", flags: ["FIN", "ACK"] }] },
+    });
+    const { trace, quiescent } = runSimulation(s);
+    const fins = trace.events.filter((e) => e.type === "segment" && e.flags.includes("FIN"));
+    expect(fins).toHaveLength(1 + 15); // the first FIN and tcp_retries2 = 15 retransmissions
+    const times = fins.map((e) => e.t);
+    // exponential backoff from 1 s, capped at 120 s
+    expect(times.slice(0, 9)).toEqual([0, 1, 3, 7, 15, 31, 63, 127, 247]);
+    expect(times[9]).toBe(367);
+    const last = trace.events.at(-1)!;
+    expect(last).toMatchObject({ type: "state", endpoint: "client", from: "FIN_WAIT_1", to: "CLOSED", cause: "USER_TIMEOUT" });
+    expect(trace.final).toEqual({ client: "CLOSED", server: "ESTABLISHED" });
+    expect(quiescent).toBe(true);
+  });
+
+  it("a SYN to a silent peer is retried synRetries times, then connect() fails (Linux's 127 s)", () => {
+    const s = ok({ profile: "linux", steps: { client: [{ at: 0, do: "connect" }], server: [] }, link: { loss: 1 } });
+    const { trace } = runSimulation(s);
+    const syns = trace.events.filter((e) => e.type === "segment");
+    expect(syns.map((e) => e.t)).toEqual([0, 1, 3, 7, 15, 31, 63]);
+    expect(trace.events.at(-1)).toMatchObject({ t: 127, to: "CLOSED", cause: "USER_TIMEOUT" });
+  });
+
+  it("reports a user call the table refuses, without stopping", () => {
+    const s = ok({ start: "established", steps: { client: [{ at: 0, do: "close" }, { at: 1, do: "send" }], server: [] } });
+    const { diagnostics } = runSimulation(s);
+    expect(diagnostics).toEqual([
+      't=1s client step "send" (at 1s) refused in FIN_WAIT_2: error: "connection closing" (§3.10.4)',
+    ]);
+  });
+
+  it("data sent before the handshake completes is queued and sent once ESTABLISHED (§3.10.2)", () => {
+    const s = ok({ steps: { client: [{ at: 0, do: "connect" }, { at: 0, do: "send", bytes: 5 }], server: [{ at: 0, do: "listen" }] } });
+    expect(flagsOf(runSimulation(s).trace)).toEqual(["c:SYN", "s:SYN,ACK", "c:ACK", "c:PSH,ACK", "s:ACK"]);
+  });
+
+  it("an orphaned FIN_WAIT_2 receiving data resets (linux), a half-closed one keeps reading", () => {
+    const base = (clientDo: string) => ok({
+      start: "established",
+      steps: { client: [{ at: 0, do: clientDo }], server: [{ on: "eof", after: 0.2, do: "send", bytes: 10 }] },
+    });
+    expect(flagsOf(runSimulation(base("close")).trace)).toEqual(["c:FIN,ACK", "s:ACK", "s:PSH,ACK", "c:RST,ACK"]);
+    expect(flagsOf(runSimulation(base("shutdown")).trace)).toEqual(["c:FIN,ACK", "s:ACK", "s:PSH,ACK", "c:ACK"]);
+  });
+
+  it("RST in SYN_RCVD returns a passive opener to LISTEN", () => {
+    const s = ok({
+      steps: { client: [{ at: 0, do: "connect" }, { at: 0.07, do: "abort" }], server: [{ at: 0, do: "listen" }] },
+    });
+    const { trace } = runSimulation(s);
+    // The client aborts in SYN_SENT (no RST, §3.10.5), then answers the SYN+ACK from CLOSED with a RST.
+    expect(flagsOf(trace)).toEqual(["c:SYN", "s:SYN,ACK", "c:RST"]);
+    expect(trace.final).toEqual({ client: "CLOSED", server: "LISTEN" });
+  });
+});
