@@ -3,5 +3,6 @@ export * from "./fsm/index.js";
 export * from "./sim/population.js";
 export * from "./sim/index.js";
 export * from "./exercises/index.js";
+export * from "./parse/index.js";
 export * from "./monitor/index.js";
 export { runNotebooks, runNotebook, parseNotebook, cleanProblems, CELL_TAGS, type Notebook, type NotebookResult, type NotebookFailure, type RunOptions, type RunProgress } from "./notebook/index.js";

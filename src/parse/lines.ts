@@ -100,6 +100,7 @@ export class LineBook<T> {
   private header = 0;
   private rejected = 0;
   private skipped = 0;
+  private recordLines = 0;
 
   constructor(private readonly source?: string) {}
 
@@ -123,6 +124,17 @@ export class LineBook<T> {
   }
 
   record(record: T): void {
+    this.records.push(record);
+    this.recordLines++;
+  }
+
+  /** A line that went into a summary record built at the end (ss -s, sockstat). */
+  summaryLine(): void {
+    this.recordLines++;
+  }
+
+  /** Adds the summary record built from summaryLine() lines. */
+  summary(record: T): void {
     this.records.push(record);
   }
 
@@ -156,7 +168,7 @@ export class LineBook<T> {
       total: this.total,
       blank: this.blank,
       header: this.header,
-      records: this.records.length,
+      records: this.recordLines,
       rejected: this.rejected,
       skipped: this.skipped,
     };

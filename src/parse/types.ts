@@ -91,7 +91,7 @@ export interface LineAccount {
   readonly blank: number;
   /** Recognised headers, titles and section banners. */
   readonly header: number;
-  /** Lines that became a record. */
+  /** Lines that became a record (or part of the one summary record, for ss -s and sockstat). */
   readonly records: number;
   /** Lines that became a diagnostic instead of a record. */
   readonly rejected: number;
