@@ -50,6 +50,10 @@ export async function runSampler(opts: SamplerOptions): Promise<number> {
     try {
       [sample, facts] = await Promise.all([collect(opts), readSystemFacts(opts.platform)]);
     } catch (err) {
+      // Ctrl-C in a terminal signals the whole process group: ss may die of SIGINT a moment
+      // before our own handler aborts. Give the abort a moment to arrive before calling it an error.
+      if (!opts.signal?.aborted && (err as { signal?: string }).signal === undefined) throw err;
+      await sleep(200, opts.signal);
       if (opts.signal?.aborted) break;
       throw err;
     }

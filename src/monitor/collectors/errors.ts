@@ -10,6 +10,8 @@ export class CollectorError extends Error {
     message: string,
     /** The tool or file that was missing or failed: "ss", "/proc/net/tcp". */
     readonly tool: string,
+    /** Set when the tool was killed by a signal (Ctrl-C reaches the whole process group). */
+    readonly signal?: string,
   ) {
     super(message);
   }

@@ -21,13 +21,13 @@ export async function runTool(tool: string, args: readonly string[], opts: RunOp
     });
     return result.stdout;
   } catch (err) {
-    const e = err as { code?: string; cause?: { code?: string }; isCanceled?: boolean; shortMessage?: string; stderr?: string };
+    const e = err as { code?: string; cause?: { code?: string }; isCanceled?: boolean; shortMessage?: string; stderr?: string; signal?: string };
     if (e.isCanceled) throw err;
     if (e.code === "ENOENT" || e.cause?.code === "ENOENT") {
       const hint = INSTALL_HINTS[tool];
       throw new CollectorError(`${tool} was not found on this system${hint ? `: ${hint}` : ""}`, tool);
     }
     const detail = (e.stderr ?? "").trim() || e.shortMessage || String(err);
-    throw new CollectorError(`${tool} ${args.join(" ")} failed: ${detail}`, tool);
+    throw new CollectorError(`${tool} ${args.join(" ")} failed: ${detail}`, tool, e.signal);
   }
 }
