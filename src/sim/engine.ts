@@ -18,7 +18,7 @@ import { STATES, type TcpState } from "../fsm/states.js";
 import { EVENTS, type TcpEvent } from "../fsm/events.js";
 import { PROFILES, type Profile, type ProfileName } from "../fsm/profiles.js";
 import type { Outcome, Transition } from "../fsm/table.js";
-import type { EndpointName, Flag, Trace, TraceEvent } from "./trace.js";
+import type { EndpointName, Flag, SegmentRecord, Trace, TraceEvent } from "./trace.js";
 import type { LinkRule, Scenario, Step, Trigger } from "./scenario.js";
 import { EventQueue, type SimEvent } from "./heap.js";
 import { seededRandom, type Random } from "./prng.js";
@@ -338,6 +338,7 @@ class Simulator {
     this.q.push(arrives, K_ARRIVE, to, flags, seq, ack, len);
     if (duplicate) {
       this.record(ep, flags, seq, ack, len, false, arrives + dupExtra, retransmission, Why.Duplicate);
+      this.events[this.events.length - 1] = { ...(this.events[this.events.length - 1] as SegmentRecord), duplicate: true };
       this.q.push(arrives + dupExtra, K_ARRIVE, to, flags, seq, ack, len);
     }
   }

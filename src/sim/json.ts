@@ -20,6 +20,7 @@ export type SimulationJsonEvent =
     readonly dropped: boolean;
     readonly arrives: number | null;
     readonly retransmission: boolean;
+    readonly duplicate?: boolean;
     readonly explanation: string;
   }
   | {
@@ -52,7 +53,8 @@ export function traceToJson(trace: Trace, title?: string): SimulationJson {
     initial: trace.initial,
     trace: trace.events.map((e): SimulationJsonEvent => e.type === "segment"
       ? { t: e.t, type: "segment", from: e.from, to: e.to, flags: e.flags, seq: e.seq, ack: e.ack, len: e.len,
-        dropped: e.dropped, arrives: e.arrives, retransmission: e.retransmission, explanation: e.explanation }
+        dropped: e.dropped, arrives: e.arrives, retransmission: e.retransmission,
+        ...(e.duplicate ? { duplicate: true } : {}), explanation: e.explanation }
       : { t: e.t, type: "state", endpoint: e.endpoint, from: e.from, to: e.to, cause: e.cause, ref: e.ref,
         explanation: e.explanation }),
     final: trace.final,

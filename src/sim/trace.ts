@@ -32,6 +32,8 @@ export interface SegmentRecord {
   readonly arrives: number | null;
   /** True when this resends a segment sent before. */
   readonly retransmission: boolean;
+  /** True when this is a second copy the link made of the segment before it (simulator only). */
+  readonly duplicate?: boolean;
   /** One sentence for learners. */
   readonly explanation: string;
 }
