@@ -23,10 +23,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.dirname(BENCH_DIR);
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+// BENCH_DIR and BENCH_REPORT exist for the runner's own tests (test/bench-runner.test.ts).
+const BENCH_DIR = process.env.BENCH_DIR ? path.resolve(process.env.BENCH_DIR) : path.join(ROOT, "bench");
 const RESULTS_DIR = path.join(BENCH_DIR, "results");
-const REPORT = path.join(ROOT, "BENCHMARKS.md");
+const REPORT = process.env.BENCH_REPORT ? path.resolve(process.env.BENCH_REPORT) : path.join(ROOT, "BENCHMARKS.md");
 const SUFFIX = ".bench.mjs";
 /** Per-bench wall-clock limit; a bench that runs longer is killed and reported as failed. */
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 20 * 60_000);
@@ -81,7 +82,7 @@ async function parent(args) {
     }
   }
   writeFileSync(REPORT, renderReport(available));
-  process.stderr.write(`bench: wrote ${path.relative(ROOT, REPORT)}\n`);
+  process.stderr.write(`bench: wrote ${REPORT}\n`);
   return failures > 0 ? 1 : 0;
 }
 

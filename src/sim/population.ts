@@ -44,8 +44,8 @@ export const POPULATION_DEFAULTS = {
   seed: 1,
 } as const;
 
-/** No run may produce more per-second rows than this (about 1 GB of samples). */
-export const MAX_SIMULATED_SECONDS = 10_000_000;
+/** No run may produce more per-second rows than this (23 days; about 750 MB of samples). */
+export const MAX_SIMULATED_SECONDS = 2_000_000;
 
 export interface PopulationOptions {
   /** Connections per second, > 0. */
