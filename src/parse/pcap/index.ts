@@ -1,4 +1,3 @@
 export * from "./types.js";
 export { readPcap, formatPcapDiagnostic } from "./reader.js";
 export { linkTypeName, isSupportedLinkType } from "./link.js";
-export { ipv4ToString, ipv6ToString } from "./address.js";
