@@ -2,6 +2,7 @@
 export * from "./fsm/index.js";
 export * from "./sim/population.js";
 export * from "./sim/index.js";
+export * from "./render/index.js";
 export * from "./exercises/index.js";
 export * from "./parse/index.js";
 export * from "./monitor/index.js";

@@ -15,7 +15,7 @@
  * spaced by it: a 60 s TIME_WAIT takes one row like a 50 ms flight.
  */
 import type { EndpointName, SegmentRecord, Trace } from "../sim/trace.js";
-import { ladderItems, sameTime, segmentLabel } from "./ladder-events.js";
+import { ladderItems, sameTime, segmentLabel, segmentMarks } from "./ladder-events.js";
 
 export interface AsciiLadderOptions {
   /** Show the time column. Default true. */
@@ -59,8 +59,7 @@ export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): 
     return r;
   };
   const label = (seg: SegmentRecord): string => {
-    const marks = [seg.retransmission ? "retransmission" : "", seg.dropped ? "lost" : ""].filter((m) => m !== "");
-    const text = fit(segmentLabel(seg) + (marks.length > 0 ? ` (${marks.join(", ")})` : ""), W - 4);
+    const text = fit(segmentLabel(seg) + segmentMarks(seg), W - 4);
     return seg.from === "client" ? `  ${text}`.padEnd(W) : `${text}  `.padStart(W);
   };
   const rightward = (seg: SegmentRecord): boolean => seg.from === "client";

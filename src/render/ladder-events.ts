@@ -13,6 +13,18 @@ export function segmentLabel(seg: SegmentRecord): string {
   return parts.join(" ");
 }
 
+/** A second copy the link made (the field is optional: a capture never sets it). */
+export function isDuplicate(seg: SegmentRecord): boolean {
+  return (seg as { readonly duplicate?: boolean }).duplicate === true;
+}
+
+/** "(retransmission, lost)": the marks a segment's label carries, or "". */
+export function segmentMarks(seg: SegmentRecord): string {
+  const marks = [seg.retransmission ? "retransmission" : "", isDuplicate(seg) ? "duplicate" : "", seg.dropped ? "lost" : ""];
+  const present = marks.filter((m) => m !== "");
+  return present.length > 0 ? ` (${present.join(", ")})` : "";
+}
+
 /** When the segment reaches its peer; null when lost. A capture has no arrival time, so it arrives when seen. */
 export function arrivalTime(seg: SegmentRecord): number | null {
   if (seg.dropped) return null;

@@ -12,7 +12,7 @@
  * data-state=…>; adding the class "current" to a segment highlights it.
  */
 import type { EndpointName, SegmentRecord, Trace } from "../sim/trace.js";
-import { arrivalTime, ladderItems, segmentLabel, TIME_EPSILON } from "./ladder-events.js";
+import { arrivalTime, isDuplicate, ladderItems, segmentLabel, segmentMarks, TIME_EPSILON } from "./ladder-events.js";
 import { escapeXml, num, safeId } from "./svg-util.js";
 
 export interface SvgLadderOptions {
@@ -101,7 +101,7 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
   const segments = trace.events.filter((e): e is SegmentRecord => e.type === "segment");
   const title = opts.title ?? `Ladder diagram: ${trace.name}`;
   const summary = segments
-    .map((s) => `${s.t.toFixed(decimals)} s ${s.from} → ${s.to}: ${segmentLabel(s)}${s.retransmission ? " (retransmission)" : ""}${s.dropped ? " (lost)" : ""}`)
+    .map((s) => `${s.t.toFixed(decimals)} s ${s.from} → ${s.to}: ${segmentLabel(s)}${segmentMarks(s)}`)
     .join("; ");
   const desc =
     `${names.client} on the left, ${names.server} on the right, time running down. ` +
@@ -178,8 +178,8 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
       x2 = x2full;
       y2 = yOf(Math.max(at, s.t));
     }
-    const cls = `segment${s.retransmission ? " retransmission" : ""}${s.dropped ? " lost" : ""}`;
-    const text = `${segmentLabel(s)}${s.retransmission ? " (retransmission)" : ""}${s.dropped ? " (lost)" : ""}`;
+    const cls = `segment${s.retransmission ? " retransmission" : ""}${isDuplicate(s) ? " duplicate" : ""}${s.dropped ? " lost" : ""}`;
+    const text = segmentLabel(s) + segmentMarks(s);
     const angle = (Math.atan2(y2 - y1, x2 - x1) * 180) / Math.PI;
     // Keep text upright: a leftward arrow's label reads left to right too.
     const upright = angle > 90 || angle < -90 ? angle - 180 : angle;
