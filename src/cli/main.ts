@@ -9,15 +9,19 @@ import { UserError } from "./errors.js";
 import { registerFsm } from "./commands/fsm.js";
 import { registerMonitor } from "./commands/monitor.js";
 import { registerNotebooks } from "./commands/notebooks.js";
+import { registerParse } from "./commands/parse.js";
 import { registerPopulation } from "./commands/population.js";
 import { registerSite } from "./commands/site.js";
+import { registerSimulate } from "./commands/simulate.js";
 
 const REGISTRARS: ReadonlyArray<(program: Command) => void> = [
   registerFsm,
   registerMonitor,
   registerNotebooks,
+  registerParse,
   registerPopulation,
   registerSite,
+  registerSimulate,
 ];
 
 export function buildProgram(): Command {

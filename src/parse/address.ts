@@ -117,3 +117,11 @@ export function formatIpv6(bytes: readonly number[]): string {
   if (bestStart === -1) return text.join(":");
   return `${text.slice(0, bestStart).join(":")}::${text.slice(bestStart + bestLength).join(":")}`;
 }
+
+/** One way to print any parsed address: `127.0.0.1:80`, `[::1]:80`, `[fe80::1]%eth0:22`, `*:*`. */
+export function formatAddress(a: SocketAddress): string {
+  const host = a.address.includes(":") ? `[${a.address}]` : a.address;
+  const scope = a.scope !== undefined ? `%${a.scope}` : "";
+  const port = a.port ?? a.service ?? "*";
+  return `${host}${scope}:${port}`;
+}

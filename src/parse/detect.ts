@@ -44,6 +44,7 @@ const HEADER_RULES: readonly Rule[] = [
 ];
 
 const SS_STATES = stateTable("ss");
+const SS_NETIDS = /^(tcp|udp|raw|mptcp|sctp|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|v_str|v_dgr)$/;
 
 /** A data line that only one tool prints. */
 const DATA_RULES: readonly Rule[] = [
@@ -51,18 +52,17 @@ const DATA_RULES: readonly Rule[] = [
   { format: "netstat-windows", what: "Windows netstat rows", test: /^\s+(TCP|UDP)\s+\S+:(\d+|\*)\s+\S+:(\d+|\*)\s/ },
   { format: "netstat-bsd", what: "BSD netstat rows (tcp4/tcp6/tcp46)", test: /^(tcp4|tcp6|tcp46)\s+\d+\s+\d+\s/ },
   { format: "netstat-bsd", what: "BSD netstat rows (port after a dot)", test: /^tcp\s+\d+\s+\d+\s+\S+\.(\d+|\*)\s+\S+\.(\d+|\*)\s/ },
-  { format: "netstat-linux", what: "Linux netstat rows", test: /^(tcp|tcp6|udp|udp6)\s+\d+\s+\d+\s+\S+:(\d+|\*)\s/ },
+  { format: "netstat-linux", what: "Linux netstat rows", test: /^(tcp|tcp6)\s+\d+\s+\d+\s+\S+:(\d+|\*|[a-z][\w-]*)\s+\S+:(\d+|\*|[a-z][\w-]*)\s+[A-Z][A-Z0-9_]+\b/ },
   { format: "ss", what: "ss rows without a State column", test: /^\d+\s+\d+\s+\S+:\S+\s+\S+:\S+/ },
 ];
 
 function ssRow(line: string): boolean {
-  const first = /^(\S+)\s+(\S+)\s+\d+\s+\d+\s/.exec(line);
-  if (first) {
-    const [, a = "", b = ""] = first;
-    if (SS_STATES.has(a)) return true;
-    if (/^(tcp|udp|raw|mptcp|u_str|u_dgr|u_seq|nl|p_raw|p_dgr|v_str|v_dgr)$/.test(a) && (SS_STATES.has(b) || /^\d+$/.test(b))) return true;
-  }
-  return false;
+  const m = /^(\S+)\s+(\S+)\s+(\S+)\s+\S+\s+\S+/.exec(line);
+  if (!m) return false;
+  const [, a = "", b = "", c = ""] = m;
+  const number = /^\d+$/;
+  if (SS_STATES.has(a) && number.test(b) && number.test(c)) return true;
+  return SS_NETIDS.test(a) && (SS_STATES.has(b) || number.test(b)) && number.test(c);
 }
 
 export function detectFormat(text: string): Detection {
@@ -80,17 +80,16 @@ export function detectFormat(text: string): Detection {
     }
     let format: FormatName | null = null;
     let what = "";
-    if (ssRow(line)) {
+    for (const rule of DATA_RULES) {
+      if (rule.test.test(line)) {
+        format = rule.format;
+        what = rule.what;
+        break;
+      }
+    }
+    if (format === null && ssRow(line)) {
       format = "ss";
       what = "ss rows (ss state names)";
-    } else {
-      for (const rule of DATA_RULES) {
-        if (rule.test.test(line)) {
-          format = rule.format;
-          what = rule.what;
-          break;
-        }
-      }
     }
     if (format) {
       const vote = votes.get(format);

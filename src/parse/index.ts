@@ -11,5 +11,5 @@ export { detectFormat, parseAuto, type AutoOptions, type AutoParseResult, type C
 export { countByState, emptyCounts, type StateCounts } from "./count.js";
 export { STATE_SPELLINGS, stateFromName, stateFromTool, expectedStates, type StateTool } from "./state-names.js";
 export { parseSsDuration, parseSsTimer, parseNetstatTimer, PROC_TIMER_KINDS } from "./timer.js";
-export { colonAddress, dotAddress, procAddress, formatIpv6 } from "./address.js";
+export { colonAddress, dotAddress, procAddress, formatIpv6, formatAddress } from "./address.js";
 export type { ParseOptions } from "./lines.js";

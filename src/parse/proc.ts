@@ -69,7 +69,7 @@ export function parseProcNetTcp(text: string, opts: ProcOptions = {}): TextParse
     if (retransmits === undefined || uid === undefined || probes === undefined || inode === undefined) {
       return book.reject(lineNo, line, "expected retrnsmt (hex), uid, timeout and inode (decimal) after tr:tm->when");
     }
-    const family = localText.length === 8 ? 4 : 6;
+    const family = localText.indexOf(":") === 8 ? 4 : 6;
     if (opts.family !== undefined && opts.family !== family) {
       book.warn(`an IPv${family} socket in a /proc/net/tcp${opts.family === 6 ? "6" : ""} listing`, lineNo, line);
     }
