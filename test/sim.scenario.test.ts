@@ -73,7 +73,7 @@ describe("scenario validation", () => {
   it("reports a JSON syntax error as a value, not an exception", () => {
     const r = parseScenarioJson('{"steps": {');
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors[0]!.message).toMatch(/^not valid JSON: /);
+    if (!r.ok) expect(r.errors[0]!.message).toMatch(/^not valid JSON at line 1, column 12 \(byte offset 11\): /);
   });
 
   it("accepts every preset's own document (the presets are examples of the format)", () => {

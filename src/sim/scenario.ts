@@ -327,7 +327,17 @@ export function parseScenarioJson(text: string): ScenarioResult {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    return { ok: false, errors: [{ path: "", message: `not valid JSON: ${(e as Error).message}` }] };
+    const message = (e as Error).message;
+    const m = /position (\d+)/.exec(message);
+    const offset = m ? Number(m[1]) : /end of JSON input/.test(message) ? text.length : undefined;
+    return { ok: false, errors: [{ path: "", message: `not valid JSON${offset === undefined ? "" : ` at ${lineColumn(text, offset)}`}: ${message}` }] };
   }
   return validateScenario(doc);
+}
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - (before.lastIndexOf("\n") + 1) + 1;
+  return `line ${line}, column ${column} (byte offset ${offset})`;
 }
