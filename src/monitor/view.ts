@@ -5,6 +5,7 @@
  */
 import * as asciichart from "asciichart";
 import { STATES, type TcpState } from "../fsm/states.js";
+import { STATE_CHART_COLORS, renderStateChart } from "../render/state-counts.js";
 import { formatDuration } from "./duration.js";
 import type { StateSeries } from "./series.js";
 import type { Snapshot } from "./snapshot.js";
@@ -18,21 +19,6 @@ export interface ViewOptions {
   readonly chartHeight?: number;
   readonly intervalMs?: number;
 }
-
-/** One colour per state for the chart and its legend (asciichart's palette). */
-export const STATE_COLORS: Readonly<Record<TcpState, string>> = {
-  CLOSED: asciichart.darkgray,
-  LISTEN: asciichart.blue,
-  SYN_SENT: asciichart.lightcyan,
-  SYN_RCVD: asciichart.cyan,
-  ESTABLISHED: asciichart.green,
-  FIN_WAIT_1: asciichart.lightyellow,
-  FIN_WAIT_2: asciichart.yellow,
-  CLOSE_WAIT: asciichart.red,
-  CLOSING: asciichart.lightmagenta,
-  LAST_ACK: asciichart.magenta,
-  TIME_WAIT: asciichart.lightblue,
-};
 
 const BOLD = "\x1b[1m";
 const RESET = asciichart.reset;
@@ -50,7 +36,7 @@ function countsTable(s: Snapshot, width: number, color: boolean): string[] {
   for (const st of STATES) {
     const n = s.counts[st];
     const bar = n === 0 ? "" : "█".repeat(Math.max(1, Math.round((n / max) * barRoom)));
-    lines.push(`${st.padEnd(12)} ${fmt(n).padStart(6)}  ${paint(bar, STATE_COLORS[st], color)}`);
+    lines.push(`${st.padEnd(12)} ${fmt(n).padStart(6)}  ${paint(bar, STATE_CHART_COLORS[st], color)}`);
   }
   lines.push(`${"total".padEnd(12)} ${fmt(s.total).padStart(6)}`);
   return lines;
@@ -78,23 +64,22 @@ function processTable(rows: readonly ProcessStats[], color: boolean): string[] {
   ];
 }
 
-/** The chart of counts over time, one line per state that was non-zero in the window. */
+/** The chart of counts over time (render/state-counts), time in seconds since the first sample. */
 export function renderSeriesChart(series: StateSeries, opts: ViewOptions = {}): string[] {
-  const color = opts.color ?? false;
-  const states = series.activeStates();
-  if (series.length < 2 || states.length === 0) return [];
-  const width = opts.width ?? 80;
-  // asciichart draws one column per point: keep the newest points that fit beside the axis.
-  const room = Math.max(10, width - 12);
-  const data = states.map((st) => series.values(st).slice(-room));
-  const chart = asciichart.plot(data, {
-    height: opts.chartHeight ?? 8,
-    ...(color ? { colors: states.map((st) => STATE_COLORS[st]) } : {}),
-    format: (x) => fmt(Math.round(x)).padStart(8),
-  });
+  const points = series.points;
+  if (points.length < 2 || series.activeStates().length === 0) return [];
+  const t0 = points[0]!.time;
   const every = opts.intervalMs !== undefined ? `, every ${formatDuration(opts.intervalMs)}` : "";
-  const legend = states.map((st) => paint(`── ${st}`, STATE_COLORS[st], color)).join("  ");
-  return [paint(`Counts over time (last ${data[0]?.length ?? 0} samples${every})`, BOLD, color), chart, legend];
+  const chart = renderStateChart(
+    points.map((p) => ({ t: (p.time - t0) / 1000, counts: p.counts })),
+    {
+      color: opts.color ?? false,
+      width: Math.max(10, (opts.width ?? 80) - 12),
+      height: opts.chartHeight ?? 8,
+      title: paint(`Counts over time (last ${points.length} samples${every})`, BOLD, opts.color ?? false),
+    },
+  );
+  return [chart.trimEnd()];
 }
 
 export function renderAnomalies(s: Snapshot, color = false): string[] {
