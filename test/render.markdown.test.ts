@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { EVENTS, EVENT_LABELS, STATES, TRANSITION_TABLE } from "../src/fsm/index.js";
+import { renderFsmDocument, renderFsmMarkdown, renderStatesMarkdown } from "../src/render/index.js";
+
+const dataRows = (md: string): string[][] =>
+  md.trim().split("\n").slice(2).map((l) => l.slice(2, -2).split(/ (?<!\\)\| /));
+
+describe("renderFsmMarkdown", () => {
+  const md = renderFsmMarkdown();
+  const rows = dataRows(md);
+
+  it("has one data row per (state, event): 11 × 18", () => {
+    expect(rows).toHaveLength(STATES.length * EVENTS.length);
+    expect(rows).toHaveLength(198);
+    expect(md.split("\n")[0]).toBe("| State | Event | Next state | Sends | Why | Reference |");
+    for (const r of rows) expect(r).toHaveLength(6);
+    expect(new Set(rows.map((r) => `${r[0]}/${r[1]}`)).size).toBe(198);
+  });
+
+  const find = (state: string, event: keyof typeof EVENT_LABELS): string[] =>
+    rows.find((r) => r[0] === state && r[1] === EVENT_LABELS[event])!;
+
+  it("writes transitions with next state, segments sent and reference", () => {
+    expect(find("ESTABLISHED", "CLOSE").slice(2, 4)).toEqual(["if linger0: CLOSED; if unreadData: CLOSED; otherwise: FIN_WAIT_1", "if linger0: RST; if unreadData: RST; otherwise: FIN"]);
+    expect(find("FIN_WAIT_1", "RCV_FIN_ACK_OF_FIN").slice(2, 4)).toEqual(["TIME_WAIT", "ACK"]);
+    expect(find("FIN_WAIT_1", "RCV_FIN")[5]).toBe("§3.10.7.4; §3.6 Fig. 13");
+    expect(find("SYN_RCVD", "RCV_RST")[2]).toBe("if passiveOpen: LISTEN; otherwise: CLOSED");
+    expect(find("FIN_WAIT_2", "FIN_WAIT_2_TIMEOUT")[2]).toBe("if orphaned (linux profile): CLOSED; otherwise: — (ignored)");
+    expect(find("TIME_WAIT", "RCV_FIN")[4]).toMatch(/\(restarts 2MSL\)$/);
+  });
+
+  it("gives ignored and error entries their reason", () => {
+    const ignored = find("LISTEN", "RCV_RST");
+    expect(ignored.slice(2, 5)).toEqual(["— (ignored)", "—", "a RST on a listener is ignored"]);
+    const error = find("FIN_WAIT_2", "SEND");
+    expect(error.slice(2, 5)).toEqual(["— (error)", "—", 'error: "connection closing"']);
+  });
+
+  it("covers every case of the table (no case dropped)", () => {
+    for (const row of TRANSITION_TABLE) {
+      const r = find(row.state, row.event);
+      for (const c of row.cases) {
+        const text = c.outcome.kind === "transition" ? c.outcome.next : c.outcome.reason;
+        expect(r.join(" "), `${row.state} × ${row.event}`).toContain(text.replace(/\|/g, "\\|"));
+      }
+    }
+  });
+
+  it("can leave out the error entries", () => {
+    const fewer = dataRows(renderFsmMarkdown({ omitErrors: true }));
+    expect(fewer.length).toBe(TRANSITION_TABLE.filter((r) => !r.cases.every((c) => c.outcome.kind === "error")).length);
+    expect(fewer.some((r) => r[2] === "— (error)")).toBe(false);
+  });
+});
+
+describe("renderStatesMarkdown", () => {
+  it("lists the 11 states in RFC order", () => {
+    const rows = dataRows(renderStatesMarkdown());
+    expect(rows.map((r) => r[0])).toEqual([...STATES]);
+    expect(renderFsmDocument()).toContain("## Transitions");
+  });
+});
