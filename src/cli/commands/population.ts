@@ -107,7 +107,7 @@ export function populationAscii(result: PopulationResult, color: boolean): strin
   const portCount = o.portRange[1] - o.portRange[0] + 1;
   const lines: string[] = [];
   lines.push(
-    `${o.count} connections at ${o.rate}/s (${o.arrivals}), the ${o.closer} closes first, ` +
+    `${o.count} connections at ${o.rate}/s (${o.arrivals}${o.arrivals === "poisson" ? `, seed ${o.seed}` : ""}), the ${o.closer} closes first, ` +
       `profile ${o.profile} (TIME_WAIT ${profile.timeWait} s), ports ${o.portRange[0]}-${o.portRange[1]} (${portCount})`,
   );
   lines.push(`rtt ${o.rtt} s, hold ${o.holdTime} s, close delay ${o.closeDelay ?? "never"}`);
@@ -164,15 +164,22 @@ export function populationAscii(result: PopulationResult, color: boolean): strin
   }
   lines.push("");
 
-  const predicted = o.rate * profile.timeWait;
   const closerSide = result.peakBySide[o.closer];
-  lines.push(
-    `Little's law: TIME_WAIT ≈ rate × TIME_WAIT length = ${o.rate}/s × ${profile.timeWait} s = ${round(predicted)} ` +
-      `(on the ${o.closer}, which closes first); simulated peak ${closerSide.TIME_WAIT ?? 0}`,
-  );
-  const arrivalSpan = o.count > 0 ? (o.count - 1) / o.rate : 0;
-  if (arrivalSpan < profile.timeWait) {
-    lines.push(`  (no steady state: arrivals last ${round(arrivalSpan)} s, less than TIME_WAIT; raise --count to see it)`);
+  if (closerSide.TIME_WAIT !== undefined) {
+    const predicted = o.rate * profile.timeWait;
+    lines.push(
+      `Little's law: TIME_WAIT ≈ rate × TIME_WAIT length = ${o.rate}/s × ${profile.timeWait} s = ${round(predicted)} ` +
+        `(on the ${o.closer}, which closes first); simulated peak ${closerSide.TIME_WAIT}`,
+    );
+    const arrivalSpan = o.count > 0 ? (o.count - 1) / o.rate : 0;
+    if (arrivalSpan < profile.timeWait) {
+      lines.push(`  (no steady state: arrivals last ${round(arrivalSpan)} s, less than TIME_WAIT; raise --count to see it)`);
+    }
+  } else {
+    const passive = o.closer === "client" ? "server" : "client";
+    lines.push(result.lifecycle.resting[passive]
+      ? `No TIME_WAIT: the ${passive} never closes, so the ${o.closer} never receives a FIN.`
+      : `No TIME_WAIT: the ${passive} closes after the ${o.closer}'s FIN_WAIT_2 timeout, and its FIN is answered with a RST.`);
   }
   if (result.portsExhaustedAt === null) {
     lines.push(`Ephemeral ports: at most ${result.peakPortsInUse} of ${portCount} in use; never exhausted.`);
