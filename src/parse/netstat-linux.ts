@@ -77,8 +77,10 @@ export function parseNetstatLinux(text: string, opts: ParseOptions = {}): TextPa
     };
     const tail: string[] = [];
     for (let t = c.next(); t !== undefined; t = c.next()) tail.push(t);
-    const cols: Columns = columns ?? {
-      timer: tail.length >= 2 && /^\(.*\)$/.test(tail[tail.length - 1] ?? ""),
+    // Listings get concatenated: the timer is recognised by its shape, whatever the header said.
+    const hasTimer = tail.length >= 2 && /^\(.*\)$/.test(tail[tail.length - 1] ?? "");
+    const cols: Columns = columns ? { ...columns, timer: hasTimer } : {
+      timer: hasTimer,
       user: tail.length >= 2 && decimal(tail[1] ?? "") !== undefined,
       pid: true,
     };

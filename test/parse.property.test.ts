@@ -1,0 +1,189 @@
+/**
+ * Property and fuzz tests: random text, random bytes, and mutations of real fixture lines
+ * (deleted, inserted, replaced characters, truncations, swapped and duplicated fields) go
+ * through every parser. None may throw, and every input line must be accounted for:
+ * blank + header + records + rejected + skipped = total lines.
+ * The seed is printed on failure; replay with FC_SEED=<seed>.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { STATES } from "../src/fsm/states.js";
+import {
+  countByState,
+  countStatesSs,
+  parseAuto,
+  parseNetstatBsd,
+  parseNetstatLinux,
+  parseNetstatWindows,
+  parseProcNetTcp,
+  parseSockstat,
+  parseSs,
+  parseSsSummary,
+  type ConnectionRecord,
+  type TextParseResult,
+} from "../src/parse/index.js";
+
+const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31;
+const RUNS = Number(process.env.FC_RUNS ?? 300);
+
+function check<T>(name: string, arb: fc.Arbitrary<T>, predicate: (value: T) => void): void {
+  const details = fc.check(fc.property(arb, predicate), { seed: SEED, numRuns: RUNS });
+  if (details.failed) {
+    throw new Error(
+      `${name}: property failed (seed ${SEED}; replay with FC_SEED=${SEED}), counterexample ${JSON.stringify(details.counterexample)}:\n${String(details.errorInstance)}`,
+    );
+  }
+}
+
+const FIXTURE_DIR = new URL("./fixtures/parse/", import.meta.url);
+const FIXTURE_LINES: string[] = readdirSync(FIXTURE_DIR)
+  .filter((f) => f.endsWith(".txt"))
+  .flatMap((f) => readFileSync(new URL(f, FIXTURE_DIR), "utf8").split("\n"));
+
+/** Lines as the parsers count them: a final empty segment after the last newline is not a line. */
+function lineCount(text: string): number {
+  if (text === "") return 0;
+  const parts = text.split("\n");
+  return text.endsWith("\n") ? parts.length - 1 : parts.length;
+}
+
+const mutation = fc.oneof(
+  fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 12 }) }),
+  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.string({ maxLength: 8 }) }),
+  fc.record({ kind: fc.constant("replace" as const), at: fc.nat(), text: fc.constantFrom(":", ".", "[", "]", "%", "(", ")", '"', ",", " ", "\t", "\r", "-", "*", "x", "9", "FF", "é", "\u0000") }),
+  fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant("swap" as const), a: fc.nat(), b: fc.nat() }),
+  fc.record({ kind: fc.constant("duplicate" as const), at: fc.nat() }),
+);
+
+type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
+
+function mutate(line: string, m: Mutation): string {
+  const at = (n: number): number => (line.length === 0 ? 0 : n % (line.length + 1));
+  switch (m.kind) {
+    case "delete":
+      return line.slice(0, at(m.at)) + line.slice(at(m.at) + m.length);
+    case "insert":
+    case "replace":
+      return line.slice(0, at(m.at)) + m.text + line.slice(at(m.at) + (m.kind === "replace" ? 1 : 0));
+    case "truncate":
+      return line.slice(0, at(m.at));
+    case "swap":
+    case "duplicate": {
+      const fields = line.split(/(\s+)/);
+      const words = fields.length;
+      if (words === 0) return line;
+      const i = (m.kind === "swap" ? m.a : m.at) % words;
+      if (m.kind === "duplicate") fields.splice(i, 0, fields[i] ?? "", " ");
+      else {
+        const j = m.b % words;
+        [fields[i], fields[j]] = [fields[j] ?? "", fields[i] ?? ""];
+      }
+      return fields.join("");
+    }
+  }
+}
+
+const fixtureLine = fc.constantFrom(...FIXTURE_LINES);
+const mutatedLine = fc.tuple(fixtureLine, fc.array(mutation, { maxLength: 3 })).map(([line, ms]) => ms.reduce(mutate, line));
+const newline = fc.constantFrom("\n", "\r\n", "\n\n");
+
+/** Mixed real, mutated and random lines, joined with LF or CRLF, maybe without a final newline. */
+const listing = fc
+  .tuple(
+    fc.array(fc.oneof({ weight: 3, arbitrary: fixtureLine }, { weight: 4, arbitrary: mutatedLine }, { weight: 1, arbitrary: fc.string({ maxLength: 60 }) }), { maxLength: 25 }),
+    newline,
+    fc.boolean(),
+  )
+  .map(([lines, nl, trailing]) => lines.join(nl) + (trailing && lines.length > 0 ? nl : ""));
+
+const randomBytes = fc.uint8Array({ maxLength: 400 }).map((bytes) => new TextDecoder("utf-8", { fatal: false }).decode(bytes));
+const randomText = fc.string({ unit: "binary", maxLength: 300 });
+const anyInput = fc.oneof({ weight: 4, arbitrary: listing }, { weight: 1, arbitrary: randomBytes }, { weight: 1, arbitrary: randomText });
+
+function accounted(text: string, result: TextParseResult<unknown>): void {
+  const l = result.lines;
+  expect(l.total).toBe(lineCount(text));
+  expect(l.blank + l.header + l.records + l.rejected + l.skipped).toBe(l.total);
+  expect(result.skipped.reduce((n, s) => n + s.count, 0)).toBe(l.skipped);
+  const rejectedDiagnostics = result.diagnostics.filter((d) => d.line !== undefined);
+  expect(rejectedDiagnostics.length).toBeGreaterThanOrEqual(l.rejected);
+  for (const d of result.diagnostics) {
+    expect(d.reason.length).toBeGreaterThan(0);
+    if (d.line !== undefined) expect(d.line).toBeGreaterThanOrEqual(1);
+    if (d.line !== undefined) expect(d.line).toBeLessThanOrEqual(l.total);
+  }
+}
+
+function wellFormed(text: string, result: TextParseResult<ConnectionRecord>): void {
+  accounted(text, result);
+  const seen = new Set<number>();
+  for (const r of result.records) {
+    expect(STATES).toContain(r.state);
+    expect(r.line).toBeGreaterThanOrEqual(1);
+    expect(r.line).toBeLessThanOrEqual(result.lines.total);
+    expect(seen.has(r.line)).toBe(false);
+    seen.add(r.line);
+    for (const a of [r.local, r.remote]) {
+      expect(a.address.length).toBeGreaterThan(0);
+      if (a.port !== null) expect(a.port >= 0 && a.port <= 65535).toBe(true);
+    }
+  }
+}
+
+const CONNECTION_PARSERS = {
+  ss: (t: string) => parseSs(t),
+  "ss --state TIME_WAIT": (t: string) => parseSs(t, { state: "TIME_WAIT" }),
+  proc: (t: string) => parseProcNetTcp(t),
+  "netstat-linux": (t: string) => parseNetstatLinux(t),
+  "netstat-bsd": (t: string) => parseNetstatBsd(t),
+  "netstat-windows": (t: string) => parseNetstatWindows(t),
+};
+
+describe(`parsers never throw and account for every line (seed ${SEED})`, () => {
+  for (const [name, parse] of Object.entries(CONNECTION_PARSERS)) {
+    it(name, () => check(name, anyInput, (text) => wellFormed(text, parse(text))));
+  }
+  it("sockstat", () => check("sockstat", anyInput, (text) => accounted(text, parseSockstat(text))));
+  it("ss -s", () => check("ss -s", anyInput, (text) => accounted(text, parseSsSummary(text))));
+  it("parseAuto", () =>
+    check("parseAuto", anyInput, (text) => {
+      const r = parseAuto(text);
+      expect(r.lines.blank + r.lines.header + r.lines.records + r.lines.rejected + r.lines.skipped).toBe(lineCount(text));
+    }));
+  it("countStatesSs counts at least what parseSs accepts, with the same line total", () =>
+    check("countStatesSs", anyInput, (text) => {
+      const fast = countStatesSs(text);
+      const full = parseSs(text);
+      accounted(text, { ...fast, format: "ss", records: [] });
+      expect(fast.lines.total).toBe(full.lines.total);
+      const counts = countByState(full.records);
+      for (const s of STATES) expect(fast.counts[s]).toBeGreaterThanOrEqual(counts[s]);
+    }));
+});
+
+describe("unmutated real lines are never rejected by their own parser", () => {
+  const byFormat: Array<[string, (t: string) => TextParseResult<unknown>, RegExp]> = [
+    ["ss", (t) => parseSs(t, { state: "ESTABLISHED" }), /^(linux-ss-(?!s\.)|ss-tan)/],
+    ["proc", (t) => parseProcNetTcp(t), /proc-tcp/],
+    ["netstat-linux", (t) => parseNetstatLinux(t), /^linux-netstat/],
+    ["netstat-bsd", (t) => parseNetstatBsd(t), /bsd|macos/],
+    // -b owner lines only make sense under their row, so the subsets below keep files whole.
+    ["netstat-windows", (t) => parseNetstatWindows(t), /^windows-netstat-ano\./],
+  ];
+  for (const [name, parse, files] of byFormat) {
+    it(name, () => {
+      const lines = readdirSync(FIXTURE_DIR)
+        .filter((f) => files.test(f))
+        .flatMap((f) => readFileSync(new URL(f, FIXTURE_DIR), "utf8").split("\n"));
+      expect(lines.length).toBeGreaterThan(0);
+      check(name, fc.shuffledSubarray(lines), (picked) => {
+        const text = picked.join("\n");
+        const r = parse(text);
+        expect(r.lines.rejected).toBe(0);
+        accounted(text, r);
+      });
+    });
+  }
+});
