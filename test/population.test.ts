@@ -232,7 +232,15 @@ describe.skipIf(!existsSync(CLI))("tcp-lifecycle population (run `npm run build`
     expect(r.stdout).toMatch(/never exhausted/);
   });
 
+  it("ascii explains a close-wait leak", () => {
+    const r = cli("--rate", "10", "--count", "100", "--closer", "server", "--close-delay", "never");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("No TIME_WAIT: the client never closes, so the server never receives a FIN.");
+    expect(r.stdout).toContain("Left at the end (never closed): 100 CLOSE_WAIT");
+  });
+
   it.each([
+    [["--rate", "10", "--count", "5", "--close-delay", "soon"], /--close-delay: expected a number >= 0, got "soon"/],
     [["--rate", "-5", "--count", "10"], /--rate: expected a number >= 0, got -5/],
     [["--rate", "0", "--count", "10"], /--rate: expected a number > 0/],
     [["--rate", "abc", "--count", "10"], /--rate: expected a number/],
