@@ -152,5 +152,6 @@ export function stateFromName(name: string): TcpState | undefined {
 
 /** "ESTAB, SYN-SENT, …": the tool's spellings, for diagnostics that say what was expected. */
 export function expectedStates(tool: StateTool): string {
-  return [...BY_TOOL[tool].keys()].join(", ");
+  // The tables are written in the kernel's order (ESTABLISHED = 1 … CLOSING = 11), as the tools list them.
+  return Object.values(STATE_SPELLINGS[tool]).flat().join(", ");
 }
