@@ -110,11 +110,14 @@ class Endpoint {
   finSent = false;
   finSeq = 0;
   finRcvd = false;
-  // The retransmission queue: segments that occupy sequence space, oldest first.
-  rtxSeq: number[] = [];
-  rtxFlags: number[] = [];
-  rtxLen: number[] = [];
+  /**
+   * The retransmission queue: segments that occupy sequence space, oldest first, as
+   * (seq, flags, len) triples from rtxHead to rtxTail. Emptying it resets the indices and
+   * keeps the array, so a long run reuses it.
+   */
+  rtx: number[] = [];
   rtxHead = 0;
+  rtxTail = 0;
   rto: number;
   retries = 0;
   rtxRunning = false;
@@ -127,9 +130,8 @@ class Endpoint {
   unread = 0;
   /** Bytes the application sent before the connection was open (§3.10.2: queued). */
   pending = 0;
-  readonly scheduled: boolean[];
-  /** Step indices by trigger. */
-  readonly waiting: number[][] = [[], [], [], []];
+  /** Which triggered steps have been scheduled (each runs once); allocated on first use. */
+  scheduled: boolean[] | null = null;
 
   constructor(
     readonly id: number,
@@ -138,6 +140,8 @@ class Endpoint {
     readonly delayedAck: boolean,
     readonly autoRead: boolean,
     readonly steps: readonly Step[],
+    /** Step indices by trigger (see TRIGGER_INDEX). */
+    readonly waiting: readonly (readonly number[])[],
     initialRto: number,
   ) {
     this.state = "CLOSED";
@@ -146,11 +150,27 @@ class Endpoint {
     this.sndUna = iss;
     this.sndNxt = iss;
     this.rto = initialRto;
-    this.scheduled = steps.map(() => false);
-    steps.forEach((s, i) => {
-      if (s.on !== undefined) this.waiting[TRIGGER_INDEX[s.on]]!.push(i);
-    });
   }
+}
+
+type Waiting = readonly (readonly number[])[];
+const WAITING = new WeakMap<Scenario, readonly [Waiting, Waiting]>();
+
+/** Each side's triggered steps, by trigger: computed once per scenario, not once per run. */
+function waitingLists(sc: Scenario): readonly [Waiting, Waiting] {
+  let w = WAITING.get(sc);
+  if (w === undefined) {
+    const of = (steps: readonly Step[]): Waiting => {
+      const lists: number[][] = [[], [], [], []];
+      steps.forEach((s, i) => {
+        if (s.on !== undefined) lists[TRIGGER_INDEX[s.on]]!.push(i);
+      });
+      return lists;
+    };
+    w = [of(sc.steps.client), of(sc.steps.server)];
+    WAITING.set(sc, w);
+  }
+  return w;
 }
 
 export interface SimulationOptions {
@@ -201,9 +221,10 @@ class Simulator {
     this.rtoInit = us(profile.initialRto);
     this.rtoMax = us(profile.maxRto);
     const c = sc.endpoints.client, s = sc.endpoints.server;
+    const waiting = waitingLists(sc);
     this.eps = [
-      new Endpoint(0, "client", issC, c.delayedAck, c.autoRead, sc.steps.client, this.rtoInit),
-      new Endpoint(1, "server", issS, s.delayedAck, s.autoRead, sc.steps.server, this.rtoInit),
+      new Endpoint(0, "client", issC, c.delayedAck, c.autoRead, sc.steps.client, waiting[0], this.rtoInit),
+      new Endpoint(1, "server", issS, s.delayedAck, s.autoRead, sc.steps.server, waiting[1], this.rtoInit),
     ];
     this.ruleHits = sc.link.rules.map(() => 0);
     this.delayUs = us(sc.link.delay);
@@ -214,9 +235,11 @@ class Simulator {
     const [c, s] = this.eps;
     if (this.sc.start === "established") this.preEstablish(c, s);
     for (const ep of this.eps) {
-      ep.steps.forEach((step, i) => {
-        if (step.at !== undefined) this.q.push(us(step.at), K_STEP, ep.id, i);
-      });
+      const steps = ep.steps;
+      for (let i = 0; i < steps.length; i++) {
+        const at = steps[i]!.at;
+        if (at !== undefined) this.q.push(us(at), K_STEP, ep.id, i);
+      }
     }
     if (this.sc.start === "established") for (const ep of this.eps) this.trigger(ep, 0);
     const untilUs = us(this.sc.until);
@@ -481,20 +504,17 @@ class Simulator {
   /** §3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT advances SND.UNA and frees the queue. */
   private ackAdvance(ep: Endpoint, ack: number): void {
     ep.sndUna = ack;
-    const seqs = ep.rtxSeq, flags = ep.rtxFlags, lens = ep.rtxLen;
+    const q = ep.rtx;
     let h = ep.rtxHead;
-    while (h < seqs.length && le(add(seqs[h]!, span(flags[h]!, lens[h]!)), ack)) h++;
-    if (h === seqs.length) {
-      seqs.length = flags.length = lens.length = 0;
-      h = 0;
-    }
+    while (h < ep.rtxTail && le(add(q[h]!, span(q[h + 1]!, q[h + 2]!)), ack)) h += 3;
+    if (h === ep.rtxTail) h = ep.rtxTail = 0;
     ep.rtxHead = h;
     // RFC 6298 §5.3: new data acknowledged restarts the timer (and ends any backoff).
     ep.retries = 0;
     ep.rto = this.rtoInit;
     ep.genRtx++;
     ep.rtxRunning = false;
-    if (h < seqs.length) this.armRetransmit(ep);
+    if (h < ep.rtxTail) this.armRetransmit(ep);
   }
 
   // ---------------------------------------------------------------- the table
@@ -579,10 +599,12 @@ class Simulator {
 
   private trigger(ep: Endpoint, which: number): void {
     const list = ep.waiting[which]!;
+    if (list.length === 0) return;
+    const scheduled = ep.scheduled ??= ep.steps.map(() => false);
     for (let i = 0; i < list.length; i++) {
       const idx = list[i]!;
-      if (ep.scheduled[idx]) continue;
-      ep.scheduled[idx] = true;
+      if (scheduled[idx]) continue;
+      scheduled[idx] = true;
       this.q.push(this.now + us(ep.steps[idx]!.after), K_STEP, ep.id, idx);
     }
   }
@@ -663,15 +685,17 @@ class Simulator {
   }
 
   private queue(ep: Endpoint, seq: number, flags: number, len: number): void {
-    ep.rtxSeq.push(seq);
-    ep.rtxFlags.push(flags);
-    ep.rtxLen.push(len);
+    const t = ep.rtxTail;
+    ep.rtx[t] = seq;
+    ep.rtx[t + 1] = flags;
+    ep.rtx[t + 2] = len;
+    ep.rtxTail = t + 3;
   }
 
   // ---------------------------------------------------------------- timers
 
   private armRetransmit(ep: Endpoint): void {
-    if (ep.rtxRunning || ep.rtxHead >= ep.rtxSeq.length) return;
+    if (ep.rtxRunning || ep.rtxHead >= ep.rtxTail) return;
     ep.rtxRunning = true;
     this.q.push(this.now + ep.rto, K_RTX, ep.id, ++ep.genRtx);
   }
@@ -679,15 +703,14 @@ class Simulator {
   private stopRetransmit(ep: Endpoint): void {
     ep.genRtx++;
     ep.rtxRunning = false;
-    ep.rtxSeq.length = ep.rtxFlags.length = ep.rtxLen.length = 0;
-    ep.rtxHead = 0;
+    ep.rtxHead = ep.rtxTail = 0;
   }
 
   private onRetransmitTimer(ep: Endpoint, gen: number): void {
     if (gen !== ep.genRtx || !ep.rtxRunning) return;
     ep.rtxRunning = false;
-    if (ep.rtxHead >= ep.rtxSeq.length) return;
-    const limit = ep.rtxFlags[ep.rtxHead]! & SYN ? this.profile.synRetries : this.profile.maxRetries;
+    if (ep.rtxHead >= ep.rtxTail) return;
+    const limit = ep.rtx[ep.rtxHead + 1]! & SYN ? this.profile.synRetries : this.profile.maxRetries;
     if (ep.retries >= limit) {
       this.fire(ep, USER_TIMEOUT, 0, 0, 0, 0, 0);
       return;
@@ -702,9 +725,9 @@ class Simulator {
 
   private retransmitOldest(ep: Endpoint): void {
     const h = ep.rtxHead;
-    if (h >= ep.rtxSeq.length) return;
-    const flags = ep.rtxFlags[h]! | (ep.haveRcv ? ACK : 0);
-    this.emit(ep, flags, ep.rtxSeq[h]!, ep.haveRcv ? ep.rcvNxt : 0, ep.rtxLen[h]!, Why.Retransmit, true);
+    if (h >= ep.rtxTail) return;
+    const flags = ep.rtx[h + 1]! | (ep.haveRcv ? ACK : 0);
+    this.emit(ep, flags, ep.rtx[h]!, ep.haveRcv ? ep.rcvNxt : 0, ep.rtx[h + 2]!, Why.Retransmit, true);
     this.armRetransmit(ep);
   }
 
