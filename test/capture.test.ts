@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startCapture, withCapture, TCPDUMP_MISSING, TCPDUMP_NOT_PERMITTED } from "../src/capture/index.js";
 import { readPcap } from "../src/parse/pcap/index.js";
-import { replayCapture, stateSequence } from "../src/replay/index.js";
+import { replayCapture, replayedStates } from "../src/replay/index.js";
 import { toolGate } from "./support/tools.js";
 
 const alive = (pid: number): boolean => {
@@ -109,8 +109,8 @@ describe.skipIf(gate.skip)("live capture on loopback (tcpdump)", () => {
         "client SYN", "server SYN+ACK", "client ACK", "client PSH+ACK", "server ACK",
         "client FIN+ACK", "server ACK", "server FIN+ACK", "client ACK",
       ]);
-      expect(stateSequence(conn, "client")).toEqual(["CLOSED", "SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT"]);
-      expect(stateSequence(conn, "server")).toEqual(["LISTEN", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSED"]);
+      expect(replayedStates(conn, "client")).toEqual(["CLOSED", "SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT"]);
+      expect(replayedStates(conn, "server")).toEqual(["LISTEN", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSED"]);
       expect(conn.anomalies).toEqual([]);
     } finally {
       server.close();

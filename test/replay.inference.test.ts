@@ -2,7 +2,7 @@
 // show (lost ACKs, retransmitted FINs, captures that start late or end early, port reuse).
 import { describe, expect, it } from "vitest";
 import type { PcapSegment } from "../src/parse/pcap/index.js";
-import { replaySegments, stateSequence, groupConnections } from "../src/replay/index.js";
+import { replaySegments, replayedStates, groupConnections } from "../src/replay/index.js";
 
 const C = { address: "127.0.0.1", port: 40000 };
 const S = { address: "127.0.0.1", port: 8080 };
@@ -36,8 +36,8 @@ describe("anomalies", () => {
     expect(c?.trace.events.filter((e) => e.type === "segment" && e.retransmission).length).toBe(1);
     // The server, already in CLOSE_WAIT, takes the repeated FIN as "ACK it again".
     expect(c?.segments[4]?.steps).toMatchObject([{ endpoint: "server", event: "RCV_FIN", from: "CLOSE_WAIT", to: "CLOSE_WAIT" }]);
-    expect(stateSequence(c!, "client").slice(3)).toEqual(["FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT"]);
-    expect(stateSequence(c!, "server").slice(3)).toEqual(["CLOSE_WAIT", "LAST_ACK", "CLOSED"]);
+    expect(replayedStates(c!, "client").slice(3)).toEqual(["FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT"]);
+    expect(replayedStates(c!, "server").slice(3)).toEqual(["CLOSE_WAIT", "LAST_ACK", "CLOSED"]);
   });
 
   it("a missing final ACK: the server's FIN is never acknowledged, it stays in LAST_ACK", () => {
@@ -59,8 +59,8 @@ describe("anomalies", () => {
     expect(c?.handshakeCaptured).toBe(false);
     expect(c?.anomalies.map((a) => a.kind)).toEqual(["handshake-not-captured"]);
     // The replay's server is then port 40000, which closes first: FIN_WAIT_1 → FIN_WAIT_2.
-    expect(stateSequence(c!, "server")).toEqual(["ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"]);
-    expect(stateSequence(c!, "client")).toEqual(["ESTABLISHED", "CLOSE_WAIT"]);
+    expect(replayedStates(c!, "server")).toEqual(["ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"]);
+    expect(replayedStates(c!, "client")).toEqual(["ESTABLISHED", "CLOSE_WAIT"]);
   });
 
   it("a capture that starts at the SYN+ACK: the receiver of the SYN+ACK is the client", () => {

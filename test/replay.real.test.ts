@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readPcap } from "../src/parse/pcap/index.js";
-import { replayCapture, stateSequence, type ReplayedConnection } from "../src/replay/index.js";
+import { replayCapture, replayedStates, type ReplayedConnection } from "../src/replay/index.js";
 import { renderAsciiLadder } from "../src/render/ascii-ladder.js";
 import { renderSvgLadder } from "../src/render/svg-ladder.js";
 
@@ -16,7 +16,7 @@ function replay(name: string, relative = false): ReplayedConnection {
 
 /** The states an endpoint passes through from the moment it first leaves ESTABLISHED. */
 const closing = (c: ReplayedConnection, who: "client" | "server"): string[] => {
-  const seq = stateSequence(c, who);
+  const seq = replayedStates(c, who);
   return seq.slice(seq.lastIndexOf("ESTABLISHED") + 1);
 };
 
@@ -24,8 +24,8 @@ describe.each(["four-way-close-v4.pcap", "four-way-close-v6-nano.pcap"])("%s", (
   const c = replay(name);
 
   it("infers the four-way close on both sides", () => {
-    expect(stateSequence(c, "client")).toEqual(["CLOSED", "SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT"]);
-    expect(stateSequence(c, "server")).toEqual(["LISTEN", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSED"]);
+    expect(replayedStates(c, "client")).toEqual(["CLOSED", "SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT"]);
+    expect(replayedStates(c, "server")).toEqual(["LISTEN", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSED"]);
     expect(closing(c, "client")).toEqual(["FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT"]);
     expect(closing(c, "server")).toEqual(["CLOSE_WAIT", "LAST_ACK", "CLOSED"]);
     expect(c.final).toEqual({ client: "TIME_WAIT", server: "CLOSED" });
@@ -103,8 +103,8 @@ describe.each(["three-way-close-v4.pcap", "three-way-close-v6-nano.pcap"])("%s",
 describe("aborts", () => {
   it("rst-v4.pcap: the server's RST is an ABORT; both sides end CLOSED", () => {
     const c = replay("rst-v4.pcap");
-    expect(stateSequence(c, "client")).toEqual(["CLOSED", "SYN_SENT", "ESTABLISHED", "CLOSED"]);
-    expect(stateSequence(c, "server")).toEqual(["LISTEN", "SYN_RCVD", "ESTABLISHED", "CLOSED"]);
+    expect(replayedStates(c, "client")).toEqual(["CLOSED", "SYN_SENT", "ESTABLISHED", "CLOSED"]);
+    expect(replayedStates(c, "server")).toEqual(["LISTEN", "SYN_RCVD", "ESTABLISHED", "CLOSED"]);
     expect(c.segments[5]?.steps.map((s) => `${s.endpoint}:${s.event}`)).toEqual(["server:ABORT", "client:RCV_RST"]);
     expect(c.anomalies).toEqual([{ kind: "rst", endpoint: "server", segment: 5, frame: 6,
       message: "server sent a RST in ESTABLISHED: the connection is aborted, not closed" }]);
@@ -113,8 +113,8 @@ describe("aborts", () => {
   it("refused-v4.pcap: nothing listened, so the server side was CLOSED all along", () => {
     const c = replay("refused-v4.pcap");
     expect(c.initial).toEqual({ client: "CLOSED", server: "CLOSED" });
-    expect(stateSequence(c, "client")).toEqual(["CLOSED", "SYN_SENT", "CLOSED"]);
-    expect(stateSequence(c, "server")).toEqual(["CLOSED"]);
+    expect(replayedStates(c, "client")).toEqual(["CLOSED", "SYN_SENT", "CLOSED"]);
+    expect(replayedStates(c, "server")).toEqual(["CLOSED"]);
     expect(c.anomalies.map((a) => a.kind)).toEqual(["connection-refused"]);
   });
 });

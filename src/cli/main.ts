@@ -11,6 +11,7 @@ import { registerMonitor } from "./commands/monitor.js";
 import { registerNotebooks } from "./commands/notebooks.js";
 import { registerParse } from "./commands/parse.js";
 import { registerPopulation } from "./commands/population.js";
+import { registerReplay } from "./commands/replay.js";
 import { registerSite } from "./commands/site.js";
 import { registerSimulate } from "./commands/simulate.js";
 
@@ -20,6 +21,7 @@ const REGISTRARS: ReadonlyArray<(program: Command) => void> = [
   registerNotebooks,
   registerParse,
   registerPopulation,
+  registerReplay,
   registerSite,
   registerSimulate,
 ];

@@ -13,3 +13,4 @@ export { STATE_SPELLINGS, stateFromName, stateFromTool, expectedStates, type Sta
 export { parseSsDuration, parseSsTimer, parseNetstatTimer, PROC_TIMER_KINDS } from "./timer.js";
 export { colonAddress, dotAddress, procAddress, formatIpv6, formatAddress } from "./address.js";
 export type { ParseOptions } from "./lines.js";
+export * from "./pcap/index.js";

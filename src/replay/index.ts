@@ -1,3 +1,3 @@
 export * from "./types.js";
-export { replayCapture, replaySegments, stateSequence, formatEndpoint } from "./replay.js";
+export { replayCapture, replaySegments, replayedStates, formatPcapEndpoint } from "./replay.js";
 export { groupConnections, type SegmentGroup } from "./connections.js";

@@ -14,7 +14,7 @@ import { endpointKey, groupConnections } from "./connections.js";
 import { inferStates, type InferredSegment } from "./infer.js";
 import type { ReplayedConnection, ReplayedSegment, ReplayOptions, ReplayResult } from "./types.js";
 
-export function formatEndpoint(e: PcapEndpoint): string {
+export function formatPcapEndpoint(e: PcapEndpoint): string {
   return e.address.includes(":") ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
@@ -71,7 +71,7 @@ export function replaySegments(segments: readonly PcapSegment[], options: Replay
       };
     });
     const id = n + 1;
-    const name = `${options.source ?? "capture"} #${id} ${formatEndpoint(group.client)} → ${formatEndpoint(group.server)}`;
+    const name = `${options.source ?? "capture"} #${id} ${formatPcapEndpoint(group.client)} → ${formatPcapEndpoint(group.server)}`;
     const events: TraceEvent[] = [];
     replayed.forEach((r, k) => {
       const i = inference.segments[k] as InferredSegment;
@@ -118,7 +118,7 @@ export function replayCapture(pcap: PcapResult, options: ReplayOptions = {}): Re
 }
 
 /** Each endpoint's sequence of states, starting with its initial state (for tests and summaries). */
-export function stateSequence(connection: ReplayedConnection, endpoint: "client" | "server"): string[] {
+export function replayedStates(connection: ReplayedConnection, endpoint: "client" | "server"): string[] {
   const seq = [connection.initial[endpoint] as string];
   for (const s of connection.segments) {
     for (const step of s.steps) {
