@@ -13,11 +13,33 @@ describe("renderAsciiLadder", () => {
   });
 
   it("splits crossing segments of a simultaneous close into departure and arrival", () => {
+    // Both FINs cross (RFC 9293 Fig. 13): each side goes FIN_WAIT_1 → CLOSING → TIME_WAIT.
     expect(renderAsciiLadder(SIMULTANEOUS, { time: false, width: 80 })).toBe(drop(A2));
   });
 
   it("marks a lost segment with X and a retransmission, and keeps float times in one moment", () => {
     expect(renderAsciiLadder(LOST_FINAL_ACK)).toBe(drop(A3));
+  });
+
+  it("draws a burst in one direction whole, and wraps marks that do not fit", () => {
+    const burst: Trace = {
+      name: "burst", profile: "linux", seed: 0,
+      initial: { client: "ESTABLISHED", server: "ESTABLISHED" }, final: { client: "ESTABLISHED", server: "ESTABLISHED" },
+      events: [
+        seg(0, "server", ["ACK"], 4000000000, 3000000000, { len: 1460 }),
+        seg(0, "server", ["PSH", "ACK"], 4000001460, 3000000000, { len: 540, retransmission: true }),
+      ],
+    };
+    expect(renderAsciiLadder(burst)).toBe(drop(`
+   t (s)       client                                                          server
+          ESTABLISHED |                                                      | ESTABLISHED
+   0.000              |          ACK seq=4000000000 ack=3000000000 len=1460  |
+   0.050              |<-----------------------------------------------------|
+   0.000              |      PSH, ACK seq=4000001460 ack=3000000000 len=540  |
+                      |                                    (retransmission)  |
+   0.050              |<-----------------------------------------------------|
+                      v                                                      v
+`));
   });
 
   it("fits the requested width", () => {
@@ -79,15 +101,17 @@ const A1 = `
 const A2 = `
      client                                                          server
 ESTABLISHED |                                                      | ESTABLISHED
- FIN_WAIT_1 |  FIN, ACK seq=1000 ack=5000                          |
+ FIN_WAIT_1 |                                                      | FIN_WAIT_1
+            |  FIN, ACK seq=1000 ack=5000                          |
             |------------------------...                           |
-            |                          FIN, ACK seq=5000 ack=1000  | FIN_WAIT_1
+            |                          FIN, ACK seq=5000 ack=1000  |
             |                           ...------------------------|
             |                           ...----------------------->|
     CLOSING |<-----------------------...                           |
+            |                                                      | CLOSING
             |  ACK seq=1001 ack=5001                               |
             |------------------------...                           |
-            |                               ACK seq=5001 ack=1001  | CLOSING
+            |                               ACK seq=5001 ack=1001  |
             |                           ...------------------------|
             |                           ...----------------------->|
   TIME_WAIT |<-----------------------...                           |

@@ -13,9 +13,13 @@
  * close or open), the arrow is split: a departure stub "-----..." at the send, and an arrival
  * "...---->" later. A lost segment ends in an X halfway. Rows are ordered by time but not
  * spaced by it: a 60 s TIME_WAIT takes one row like a 50 ms flight.
+ *
+ * A burst (several segments sent back to back in one direction) does not cross anything,
+ * so each of its segments is drawn whole, one after the other, as a person would draw it;
+ * the time column then steps back to the next segment's send time.
  */
 import type { EndpointName, SegmentRecord, Trace } from "../sim/trace.js";
-import { ladderItems, sameTime, segmentLabel, segmentMarks } from "./ladder-events.js";
+import { ladderItems, sameTime, segmentLabel, segmentMarks, type LadderItem } from "./ladder-events.js";
 
 export interface AsciiLadderOptions {
   /** Show the time column. Default true. */
@@ -43,6 +47,48 @@ function fit(text: string, w: number): string {
   return text.length <= w ? text : text.slice(0, Math.max(0, w - 3)) + "...";
 }
 
+/**
+ * Reorder the merged items so that a segment nothing crosses is drawn whole: its arrival is
+ * moved up to just after its send when everything in between is the sender's own business
+ * (its later sends, its state changes), and a receiver state change at the send instant
+ * (a passive open at t = 0) is moved before the send. Only truly crossing segments
+ * (the peer sends while this one is in flight) stay split.
+ */
+export function untangle(input: readonly LadderItem[]): LadderItem[] {
+  const items = [...input];
+  for (let i = 0; i < items.length; i++) {
+    const send = items[i]!;
+    if (send.kind !== "send") continue;
+    const seg = send.seg;
+    let j = items.findIndex((it, k) => k > i && it.kind === "arrive" && it.index === send.index);
+    if (j < 0) continue;
+    // Receiver state changes at the send instant happened "before" it: move them above the send.
+    for (let k = i + 1; k < j; k++) {
+      const it = items[k]!;
+      if (it.kind === "state" && it.change.endpoint === seg.to && sameTime(it.change.t, seg.t)) {
+        items.splice(k, 1);
+        items.splice(i, 0, it);
+        i++;
+      }
+    }
+    j = items.findIndex((it, k) => k > i && it.kind === "arrive" && it.index === send.index);
+    const between = items.slice(i + 1, j);
+    const ownOnly = between.every(
+      (it) => (it.kind === "send" && it.seg.from === seg.from) || (it.kind === "state" && it.change.endpoint === seg.from),
+    );
+    if (!ownOnly || j === i + 1) continue;
+    let k = i + 1;
+    while (k < j) {
+      const it = items[k]!;
+      if (it.kind !== "state" || !sameTime(it.change.t, seg.t)) break;
+      k++;
+    }
+    const [arrival] = items.splice(j, 1);
+    items.splice(k, 0, arrival!);
+  }
+  return items;
+}
+
 export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): string {
   const showTime = opts.time ?? true;
   const decimals = opts.timeDecimals ?? 3;
@@ -58,9 +104,12 @@ export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): 
     rows.push(r);
     return r;
   };
-  const label = (seg: SegmentRecord): string => {
-    const text = fit(segmentLabel(seg) + segmentMarks(seg), W - 4);
-    return seg.from === "client" ? `  ${text}`.padEnd(W) : `${text}  `.padStart(W);
+  /** One label line, or two when the marks do not fit beside the numbers. */
+  const labels = (seg: SegmentRecord): string[] => {
+    const main = segmentLabel(seg);
+    const marks = segmentMarks(seg);
+    const texts = (main + marks).length <= W - 4 ? [main + marks] : [fit(main, W - 4), fit(marks.trim(), W - 4)];
+    return texts.map((text) => (seg.from === "client" ? `  ${text}`.padEnd(W) : `${text}  `.padStart(W)));
   };
   const rightward = (seg: SegmentRecord): boolean => seg.from === "client";
   const fullArrow = (seg: SegmentRecord): string => (rightward(seg) ? "-".repeat(W - 1) + ">" : "<" + "-".repeat(W - 1));
@@ -81,7 +130,7 @@ export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): 
     r[endpoint] = state;
   };
 
-  const items = ladderItems(trace);
+  const items = untangle(ladderItems(trace));
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     if (item.kind === "state") {
@@ -96,11 +145,12 @@ export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): 
     // The label row is the send moment: the sender's state may be written on it.
     const prev = rows[rows.length - 1];
     const senderOnly = { client: seg.from === "client", server: seg.from === "server" };
+    const [first, ...more] = labels(seg);
     if (prev && sameTime(prev.time, seg.t) && prev.mid.trim() === "" && prev[seg.to] === "" && prev.open[seg.from]) {
-      prev.mid = label(seg);
+      prev.mid = first!;
       prev.open = senderOnly;
     } else {
-      newRow(seg.t, label(seg), senderOnly);
+      newRow(seg.t, first!, senderOnly);
     }
     // State changes of the sender at the same instant belong beside the label.
     while (i + 1 < items.length) {
@@ -109,6 +159,7 @@ export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): 
       placeState(seg.from, next.change.t, next.change.to);
       i++;
     }
+    for (const extra of more) newRow(null, extra, { client: false, server: false });
     const next = items[i + 1];
     if (seg.dropped) {
       newRow(null, lostArrow(seg), { client: false, server: false });
