@@ -25,7 +25,7 @@ import type { AssetRefs } from "./layout.js";
 import { renderPage, SITE_NAME } from "./layout.js";
 import { buildSearchIndex } from "./search-index.js";
 import { escapeAttr, escapeHtml } from "./html.js";
-import { prepareWidgets } from "./widgets.js";
+import { prepareWidgets, WidgetMarkerError } from "./widgets.js";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const DEFAULT_OUT_DIR = "site-dist";
@@ -126,7 +126,9 @@ export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBui
     files.push({ path: `notebooks/${chapter.slug}.ipynb`, content: `${JSON.stringify(cleanNotebook(readNotebook(source)), null, 1)}\n` });
     files.push({ path: `notebooks/${chapter.slug}.executed.ipynb`, content: readFileSync(file) });
   }
-  const widgets = await prepareWidgets(chapters);
+  const widgets = await prepareWidgets(chapters).catch((err: unknown) => {
+    throw err instanceof WidgetMarkerError ? new SiteBuildError(err.message) : err;
+  });
   widgetAssets.push(...widgets.assets);
 
   const assets = [...(await buildAssets()), ...widgetAssets];

@@ -1,0 +1,174 @@
+import { describe, expect, it, beforeAll, afterAll } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync, symlinkSync, mkdirSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { request } from "node:http";
+import { createConnection, createServer } from "node:net";
+import { spawn } from "node:child_process";
+import { buildSite } from "../src/site/build.js";
+import { serveSite, resolveRequestPath } from "../src/site/serve.js";
+import type { RunningServer } from "../src/site/serve.js";
+
+const FIXTURES = "test/fixtures/site/notebooks";
+let dir: string;
+let site: string;
+let server: RunningServer;
+
+/** A raw GET: the path goes on the wire exactly as written (fetch would normalise it). */
+function get(path: string, method = "GET"): Promise<{ status: number; type: string; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: server.port, path, method }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), body, headers: res.headers }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "site-serve-"));
+  site = join(dir, "site");
+  const notebooks = readdirSync(FIXTURES).sort().map((f) => join(FIXTURES, f));
+  await buildSite({ notebooks, outDir: site, execute: false });
+  writeFileSync(join(dir, "secret.txt"), "outside the site");
+  symlinkSync(join(dir, "secret.txt"), join(site, "link-out.txt"));
+  mkdirSync(join(site, "sub"));
+  server = await serveSite({ dir: site, port: 0 });
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("site server", () => {
+  it("listens on 127.0.0.1 only", async () => {
+    expect(server.server.address()).toMatchObject({ address: "127.0.0.1", port: server.port });
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
+    // Another loopback address on the same port is refused: the socket is not bound to all interfaces.
+    const refused = await new Promise<string>((resolve) => {
+      const sock = createConnection({ host: "127.0.0.2", port: server.port });
+      sock.on("connect", () => { sock.destroy(); resolve("connected"); });
+      sock.on("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? "error"));
+    });
+    expect(refused).toBe("ECONNREFUSED");
+  });
+
+  it("serves pages, assets and notebooks with their content types", async () => {
+    const cases: Array<[string, string]> = [
+      ["/", "text/html; charset=utf-8"],
+      ["/04-time-wait.html", "text/html; charset=utf-8"],
+      ["/04-time-wait", "text/html; charset=utf-8"],
+      ["/assets/site.css", "text/css; charset=utf-8"],
+      ["/assets/site.js", "text/javascript; charset=utf-8"],
+      ["/assets/favicon.svg", "image/svg+xml"],
+      ["/search-index.json", "application/json; charset=utf-8"],
+      ["/notebooks/04-time-wait.ipynb", "application/x-ipynb+json; charset=utf-8"],
+    ];
+    for (const [path, type] of cases) {
+      const res = await get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.type, path).toBe(type);
+    }
+    const page = await get("/index.html?x=1#y");
+    expect(page.body).toContain("<title>");
+    expect(page.headers["content-security-policy"]).toContain("default-src 'none'");
+    expect(page.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("answers 404 with the site's page, HEAD without a body, and 405 to other methods", async () => {
+    const missing = await get("/no-such-page.html");
+    expect(missing.status).toBe(404);
+    expect(missing.body).toContain("Page not found");
+    const head = await get("/index.html", "HEAD");
+    expect(head.status).toBe(200);
+    expect(head.body).toBe("");
+    expect((await get("/index.html", "POST")).status).toBe(405);
+    expect((await get("/sub/")).status).toBe(404);
+  });
+
+  it("refuses every way out of the site folder", async () => {
+    const attempts = [
+      "/../secret.txt",
+      "/../../../../etc/passwd",
+      "/%2e%2e/secret.txt",
+      "/%2E%2E/%2E%2E/etc/passwd",
+      "/..%2fsecret.txt",
+      "/..%2Fsecret.txt",
+      "/assets/..%2f..%2fsecret.txt",
+      "/%2e%2e%2fsecret.txt",
+      "/..%5csecret.txt",
+      "/assets/%2e%2e/%2e%2e/secret.txt",
+      "/index.html%00.css",
+      "/link-out.txt",
+    ];
+    for (const path of attempts) {
+      const res = await get(path);
+      expect(res.status, path).toBe(403);
+      expect(res.body, path).not.toContain("outside the site");
+    }
+    expect((await get("/%E0%A4%A")).status).toBe(400);
+  });
+
+  it("resolves request paths without touching anything outside", () => {
+    expect(resolveRequestPath("/srv/site", "/a/../../etc/passwd")).toMatchObject({ kind: "forbidden" });
+    expect(resolveRequestPath("/srv/site", "/%2e%2e%2f%2e%2e%2fetc%2fpasswd")).toMatchObject({ kind: "forbidden" });
+    expect(resolveRequestPath("/srv/site", "relative")).toMatchObject({ kind: "bad-request" });
+  });
+
+  it("falls back to an ephemeral port when the one asked for is busy", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const busy = (blocker.address() as { port: number }).port;
+    const lines: string[] = [];
+    const second = await serveSite({ dir: site, port: busy, log: (l) => lines.push(l) });
+    try {
+      expect(second.port).not.toBe(busy);
+      expect(lines.join("\n")).toContain(`port ${busy} is busy`);
+      await expect(serveSite({ dir: site, port: busy, fallback: false })).rejects.toThrow(/cannot listen on 127\.0\.0\.1/);
+    } finally {
+      await second.close();
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  it("the CLI prints the URL, serves, and stops on SIGTERM", async () => {
+    const child = spawn(process.execPath, ["dist/cli/main.js", "site", "serve", "--dir", site, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (c: Buffer) => {
+          out += c.toString();
+          const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+          if (m) resolve(m[0]);
+        });
+        child.on("exit", (code) => reject(new Error(`serve exited early with ${code}`)));
+      });
+      const res = await fetch(`${url}04-time-wait.html`);
+      expect(res.status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
+  it("the CLI exits 2 with a clear message for a bad port or a missing folder", async () => {
+    const run = (args: string[]): Promise<{ code: number | null; err: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, ["dist/cli/main.js", "site", "serve", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+        let err = "";
+        child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+        child.on("exit", (code) => resolve({ code, err }));
+      });
+    const badPort = await run(["--dir", site, "--port", "http"]);
+    expect(badPort).toMatchObject({ code: 2 });
+    expect(badPort.err).toContain(`--port: expected an integer >= 0, got "http"`);
+    const missing = await run(["--dir", join(dir, "nope"), "--port", "0"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/nope: no such folder \(build the site first/);
+  });
+});
