@@ -227,7 +227,8 @@ describe.skipIf(!existsSync(CLI))("tcp-lifecycle population (run `npm run build`
     const r = cli("--rate", "100", "--count", "10000");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/┼/);
-    expect(r.stdout).toMatch(/◂ TIME_WAIT/);
+    expect(r.stdout).toMatch(/── TIME_WAIT/);
+    expect(r.stdout).toMatch(/^TIME_WAIT +6001 +6001 +-$/m);
     expect(r.stdout).toMatch(/Little's law: .* = 6000/);
     expect(r.stdout).toMatch(/never exhausted/);
   });

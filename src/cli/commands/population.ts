@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import * as asciichart from "asciichart";
 import { PROFILES, PROFILE_NAMES } from "../../fsm/profiles.js";
 import type { ProfileName } from "../../fsm/profiles.js";
 import type { TcpState } from "../../fsm/states.js";
@@ -8,6 +7,7 @@ import {
 } from "../../sim/population.js";
 import type { ArrivalProcess, PopulationOptions, PopulationResult } from "../../sim/population.js";
 import type { EndpointName } from "../../sim/trace.js";
+import { renderStateChart } from "../../render/state-counts.js";
 import { UserError, choiceOption, numberOption } from "../errors.js";
 
 const FORMATS = ["ascii", "json"] as const;
@@ -90,10 +90,6 @@ export function populationJson(result: PopulationResult): string {
   return JSON.stringify({ perSecond, peak, portsExhaustedAt, failed, ...rest }) + "\n";
 }
 
-const SERIES_COLORS = [
-  asciichart.red, asciichart.green, asciichart.yellow, asciichart.blue,
-  asciichart.magenta, asciichart.cyan, asciichart.lightred, asciichart.lightgreen,
-];
 const CHART_WIDTH = 100;
 
 function colorWanted(): boolean {
@@ -114,52 +110,15 @@ export function populationAscii(result: PopulationResult, color: boolean): strin
   lines.push("");
 
   const states = (Object.keys(result.peak) as TcpState[]).filter((s) => (result.peak[s] ?? 0) > 0);
-  const samples = result.perSecond;
-  const perColumn = Math.max(1, Math.ceil(samples.length / CHART_WIDTH));
-  if (states.length > 0 && samples.length > 1) {
-    // Each column is the maximum over `perColumn` seconds, so no peak is hidden.
-    const series = states.map((state) => {
-      const values: number[] = [];
-      for (let i = 0; i < samples.length; i += perColumn) {
-        let max = 0;
-        for (let j = i; j < Math.min(i + perColumn, samples.length); j++) max = Math.max(max, samples[j]!.counts[state] ?? 0);
-        values.push(max);
-      }
-      return values;
-    });
-    const colors = states.map((_, i) => (color ? SERIES_COLORS[i % SERIES_COLORS.length] : undefined));
-    const top = Math.max(...series.flat());
-    const width = String(top).length;
-    const height = 15;
-    const chart = asciichart.plot(series, {
-      height,
-      colors,
-      min: 0,
-      format: (x) => Math.round(x).toString().padStart(width + 1),
-    }).split("\n");
-    // Name each line at the height of its peak (asciichart's own row arithmetic), so the
-    // chart reads without colour too.
-    const ratio = top > 0 ? height / top : 1;
-    const rows = Math.round(top * ratio);
-    const labels = new Map<number, string[]>();
-    states.forEach((state, i) => {
-      const row = rows - Math.round(Math.max(...series[i]!) * ratio);
-      labels.set(row, [...(labels.get(row) ?? []), state]);
-    });
-    for (const [row, names] of labels) chart[row] = `${chart[row]} ◂ ${names.join(", ")}`;
-    lines.push(...chart);
-    const lastT = samples[samples.length - 1]!.t;
-    lines.push(`${" ".repeat(width + 2)}0 s … ${lastT} s, ${perColumn} s per column (max over the column)`);
-    lines.push("");
+  if (states.length > 0 && result.perSecond.length > 1) {
+    // Each column is the maximum over its seconds (renderStateChart downsamples by bucket max).
+    lines.push(renderStateChart(result.perSecond, { states, width: CHART_WIDTH, height: 15, color }));
   }
 
-  lines.push("state         peak   client   server");
+  lines.push("state          peak   client   server");
   for (const state of Object.keys(result.peak) as TcpState[]) {
-    // The legend: each plotted state's line colour (plain dashes without colour).
-    const plotted = states.indexOf(state);
-    const mark = plotted < 0 ? "  " : color ? asciichart.colored("━━", SERIES_COLORS[plotted % SERIES_COLORS.length]) : "──";
     lines.push(
-      `${mark} ${state.padEnd(11)} ${String(result.peak[state]).padStart(7)}  ${fmt(result.peakBySide.client[state])}  ${fmt(result.peakBySide.server[state])}`,
+      `${state.padEnd(11)} ${String(result.peak[state]).padStart(7)}  ${fmt(result.peakBySide.client[state])}  ${fmt(result.peakBySide.server[state])}`,
     );
   }
   lines.push("");
