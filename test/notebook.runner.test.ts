@@ -177,24 +177,18 @@ describe("cache and progress", () => {
   it("does not run an unchanged notebook again, and runs it when the notebook or the library changes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nb-cache-"));
     try {
-      const nbFile = join(dir, "skip.ipynb");
-      copyFileSync(fixture("skip-execution"), nbFile);
       const lib = join(dir, "lib");
       mkdirSync(lib);
       writeFileSync(join(lib, "index.js"), "export const v = 1;\n");
       const opts = { outDir: join(dir, "out"), libraryDir: lib };
+      const nbFile = join(dir, "skip.ipynb");
+      copyFileSync(fixture("skip-execution"), nbFile);
       const events: RunProgress["kind"][] = [];
       const [first] = await runNotebooks([nbFile], { ...opts, onProgress: (e) => events.push(e.kind) });
       expect(first?.cached).toBe(false);
       expect(events).toEqual(["notebook-start", "cell-start", "cell-start", "notebook-end"]);
       const [second] = await runNotebooks([nbFile], opts);
       expect(second).toMatchObject({ cached: true, status: "passed", cells: { executed: 2, skipped: 1 } });
-      const [forced] = await runNotebooks([nbFile], { ...opts, force: true });
-      expect(forced?.cached).toBe(false);
-
-      writeFileSync(join(lib, "index.js"), "export const v = 2;\n");
-      const [libChanged] = await runNotebooks([nbFile], opts);
-      expect(libChanged?.cached).toBe(false);
 
       const nb = JSON.parse(readFileSync(nbFile, "utf8")) as Notebook;
       nb.cells[0]!.source = 'console.log("edited");';
@@ -205,9 +199,19 @@ describe("cache and progress", () => {
         { stream: "stdout", text: "edited\n" },
       ]);
 
-      rmSync(join(dir, "out", "skip.ipynb"));
-      const [outputDeleted] = await runNotebooks([nbFile], opts);
-      expect(outputDeleted?.cached).toBe(false);
+      // The key's other parts, on a notebook without code cells (no process to start).
+      const textOnly = join(dir, "text.ipynb");
+      writeFileSync(textOnly, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "markdown", id: "m", metadata: {}, source: "# text" }] }));
+      expect((await runNotebooks([textOnly], opts))[0]?.cached).toBe(false);
+      expect((await runNotebooks([textOnly], opts))[0]?.cached).toBe(true);
+      expect((await runNotebooks([textOnly], { ...opts, force: true }))[0]?.cached).toBe(false);
+      writeFileSync(join(lib, "index.js"), "export const v = 2;\n");
+      expect((await runNotebooks([textOnly], opts))[0]?.cached).toBe(false);
+      expect((await runNotebooks([textOnly], opts))[0]?.cached).toBe(true);
+      rmSync(join(dir, "out", "text.ipynb"));
+      expect((await runNotebooks([textOnly], opts))[0]?.cached).toBe(false);
+      writeFileSync(join(dir, "out", "text.ipynb"), "{}");
+      expect((await runNotebooks([textOnly], opts))[0]?.cached).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
