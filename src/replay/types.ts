@@ -1,7 +1,7 @@
 import type { TcpState } from "../fsm/states.js";
 import type { TcpEvent } from "../fsm/events.js";
 import type { ProfileName } from "../fsm/profiles.js";
-import type { EndpointName, Flag, Trace } from "../sim/trace.js";
+import type { EndpointName, SegmentRecord, Trace } from "../sim/trace.js";
 import type { Diagnostic } from "../parse/types.js";
 import type { PcapEndpoint, TcpOptions } from "../parse/pcap/types.js";
 
@@ -43,7 +43,13 @@ export interface ReplayStep {
   readonly note: string;
 }
 
-export interface ReplayedSegment {
+/**
+ * A captured segment as the simulator's SegmentRecord carries it (`from`, `to`, `flags`,
+ * `seq`, `ack`, `len`, `retransmission`; seq and ack absolute, or relative to each
+ * direction's ISN with `relative: true`), plus where it is in the file and what it did.
+ */
+export interface ReplayedSegment
+  extends Pick<SegmentRecord, "from" | "to" | "flags" | "seq" | "ack" | "len" | "retransmission"> {
   /** 0-based position in the connection. */
   readonly index: number;
   readonly frame: number;
@@ -53,16 +59,8 @@ export interface ReplayedSegment {
   readonly t: number;
   /** Capture time, seconds since the Unix epoch. */
   readonly time: number;
-  readonly from: EndpointName;
-  readonly to: EndpointName;
-  readonly flags: readonly Flag[];
-  /** Absolute, or relative to each direction's initial sequence number with `relative: true`. */
-  readonly seq: number;
-  readonly ack: number;
-  readonly len: number;
   readonly window: number;
   readonly options: TcpOptions;
-  readonly retransmission: boolean;
   /** The state-machine inputs this segment caused, sender's first. */
   readonly steps: readonly ReplayStep[];
   /** Each endpoint's state after this segment. */
