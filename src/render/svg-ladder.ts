@@ -69,11 +69,42 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
   const slotH = opts.slotHeight ?? 46;
   const decimals = opts.timeDecimals ?? 3;
   const names = opts.names ?? { client: "client", server: "server" };
-  const xL = Math.round(width * 0.3);
-  const xR = Math.round(width * 0.78);
+  const xL = Math.round(width * 0.26);
+  const xR = Math.round(width * 0.8);
   const top = 78;
 
   const times = moments(trace);
+  const slotIndex = (t: number): number => {
+    let best = 0;
+    for (let i = 0; i < times.length; i++) if (Math.abs(times[i]! - t) < Math.abs(times[best]! - t)) best = i;
+    return best;
+  };
+  const segments = trace.events.filter((e): e is SegmentRecord => e.type === "segment");
+  // A burst (segments sent, or arriving, at one instant on one side) is fanned out by
+  // BURST_STEP px per segment so the arrows don't lie on top of each other; the slot grows to fit.
+  const BURST_STEP = 20;
+  // One counter per (slot, side): arrivals at an instant come first, then what that side sends.
+  const rank = new Map<string, number>();
+  const next = (key: string): number => {
+    const r = rank.get(key) ?? 0;
+    rank.set(key, r + 1);
+    return r;
+  };
+  const extra = new Array<number>(times.length).fill(0);
+  const arriveRank = segments.map((sg) => {
+    const at = arrivalTime(sg);
+    if (at === null) return 0;
+    const ai = slotIndex(Math.max(at, sg.t));
+    const q = next(`${ai}:${sg.to}`);
+    extra[ai] = Math.max(extra[ai]!, q);
+    return q;
+  });
+  const sendRank = segments.map((sg) => {
+    const si = slotIndex(sg.t);
+    const r = next(`${si}:${sg.from}`);
+    extra[si] = Math.max(extra[si]!, r);
+    return r;
+  });
   // A pause much longer than the typical step (a 2MSL wait, an RTO) gets extra room and a dashed timeline.
   const gaps = times.slice(1).map((t, i) => t - times[i]!).filter((g) => g > 0).sort((a, b) => a - b);
   const typical = gaps.length > 0 ? gaps[Math.floor(gaps.length / 2)]! : 0;
@@ -84,21 +115,16 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
     if (i > 0) {
       const gap = t - times[i - 1]!;
       const isPause = typical > 0 && gap > 10 * typical;
-      y += isPause ? slotH * 1.6 : slotH;
+      y += (isPause ? slotH * 1.6 : slotH) + extra[i - 1]! * BURST_STEP;
       if (isPause) pauses.push([ys[i - 1]!, y]);
     }
     ys.push(y);
   });
-  const yOf = (t: number): number => {
-    let best = 0;
-    for (let i = 0; i < times.length; i++) if (Math.abs(times[i]! - t) < Math.abs(times[best]! - t)) best = i;
-    return ys[best] ?? top;
-  };
-  const bottom = (ys[ys.length - 1] ?? top) + slotH;
+  const yOf = (t: number): number => ys[slotIndex(t)] ?? top;
+  const bottom = (ys[ys.length - 1] ?? top) + slotH + (extra[extra.length - 1] ?? 0) * BURST_STEP;
   const height = bottom + 30;
   const xOf = (e: EndpointName): number => (e === "client" ? xL : xR);
 
-  const segments = trace.events.filter((e): e is SegmentRecord => e.type === "segment");
   const title = opts.title ?? `Ladder diagram: ${trace.name}`;
   const summary = segments
     .map((s) => `${s.t.toFixed(decimals)} s ${s.from} → ${s.to}: ${segmentLabel(s)}${segmentMarks(s)}`)
@@ -166,7 +192,7 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
   out.push('<g class="segments">');
   segments.forEach((s, index) => {
     const x1 = xOf(s.from);
-    const y1 = yOf(s.t);
+    const y1 = yOf(s.t) + sendRank[index]! * BURST_STEP;
     const at = arrivalTime(s);
     const x2full = xOf(s.to);
     let x2: number;
@@ -176,15 +202,21 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
       y2 = y1 + slotH / 2;
     } else {
       x2 = x2full;
-      y2 = yOf(Math.max(at, s.t));
+      y2 = yOf(Math.max(at, s.t)) + arriveRank[index]! * BURST_STEP;
     }
     const cls = `segment${s.retransmission ? " retransmission" : ""}${isDuplicate(s) ? " duplicate" : ""}${s.dropped ? " lost" : ""}`;
     const text = segmentLabel(s) + segmentMarks(s);
     const angle = (Math.atan2(y2 - y1, x2 - x1) * 180) / Math.PI;
     // Keep text upright: a leftward arrow's label reads left to right too.
     const upright = angle > 90 || angle < -90 ? angle - 180 : angle;
-    const lx = (x1 + x2) / 2;
-    const ly = (y1 + y2) / 2;
+    // Labels start at the sender: above a rightward arrow, below a leftward one, so the
+    // labels of two crossing arrows (simultaneous open or close) never overlap.
+    const rightward = s.from === "client";
+    const f = 0.04;
+    const lx = x1 + (x2 - x1) * f;
+    const ly = y1 + (y2 - y1) * f;
+    const anchor = rightward ? "start" : "end";
+    const dy = rightward ? -5 : 13;
     const attrs =
       `class="${cls}" data-index="${index}" data-from="${s.from}" data-to="${s.to}" data-flags="${s.flags.join(" ")}" ` +
       `data-seq="${s.seq}" data-ack="${s.ack}" data-len="${s.len}" data-t="${s.t}"` +
@@ -197,7 +229,7 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
       parts.push(`<path class="x" d="M${num(x2 - 6)},${num(y2 - 6)} L${num(x2 + 6)},${num(y2 + 6)} M${num(x2 - 6)},${num(y2 + 6)} L${num(x2 + 6)},${num(y2 - 6)}"/>`);
     }
     parts.push(
-      `<text x="${num(lx)}" y="${num(ly - 5)}" text-anchor="middle" transform="rotate(${num(upright)} ${num(lx)} ${num(ly)})">${escapeXml(text)}</text></g>`,
+      `<text x="${num(lx)}" y="${num(ly + dy)}" text-anchor="${anchor}" transform="rotate(${num(upright)} ${num(lx)} ${num(ly)})">${escapeXml(text)}</text></g>`,
     );
     out.push(parts.join(""));
   });
