@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { hasCommand, toolGate } from "./support/tools.js";
@@ -48,6 +48,14 @@ function nbconvert(file: string, dir: string): { status: number | null; stderr: 
   return { status: r.status, stderr: r.stderr };
 }
 
+/** The Python that runs `jupyter` (from its #! line), which has nbformat. */
+function jupyterPython(): string {
+  const jupyter = execFileSync("/bin/sh", ["-c", "command -v jupyter"], { encoding: "utf8" }).trim();
+  const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(readFileSync(realpathSync(jupyter), "utf8").split("\n", 1)[0] ?? "");
+  if (!m) return "python3";
+  return m[1]?.endsWith("/env") && m[2] ? m[2] : (m[1] ?? "python3");
+}
+
 /** Outputs as the reader sees them: text joined, per code cell. */
 function shown(nb: Notebook): unknown[][] {
   return nb.cells
@@ -84,6 +92,16 @@ describe.skipIf(gate.skip)("notebooks through Jupyter and the tslab kernel", () 
     const viaJupyter = JSON.parse(readFileSync(join(out, "jupyter", "passing.ipynb"), "utf8")) as Notebook;
     const viaRunner = JSON.parse(readFileSync(join(out, "runner", "passing.ipynb"), "utf8")) as Notebook;
     expect(shown(viaRunner)).toEqual(shown(viaJupyter));
+  }, 300_000);
+
+  it("writes notebooks that nbformat's own validator accepts", async () => {
+    const names = ["passing", "runtime-error", "raises-exception", "skip-execution"];
+    const dir = join(out, "validate");
+    await runNotebooks(names.map((n) => join(FIXTURES, `${n}.ipynb`)), { outDir: dir, force: true });
+    const script = "import nbformat, sys\nfor f in sys.argv[1:]:\n    nb = nbformat.read(f, as_version=4)\n    nbformat.validate(nb)\n    print(f, nb.nbformat, nb.nbformat_minor)";
+    const r = spawnSync(jupyterPython(), ["-c", script, ...names.map((n) => join(dir, `${n}.ipynb`))], { encoding: "utf8", env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split("\n")).toEqual(names.map((n) => `${join(dir, `${n}.ipynb`)} 4 5`));
   }, 300_000);
 
   it("honours the same tags: raises-exception goes on, skip-execution skips, a type error fails", () => {
