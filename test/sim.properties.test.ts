@@ -23,9 +23,12 @@ const ALLOWED = allowedTransitions();
 const span = (flags: readonly string[], len: number) => len + (flags.includes("SYN") ? 1 : 0) + (flags.includes("FIN") ? 1 : 0);
 const diff = (a: number, b: number) => (a - b) | 0;
 
-function withLink(preset: PresetName, link: Partial<Scenario["link"]>): Scenario {
+function withLink(preset: PresetName, link: Partial<Scenario["link"]>, delayedAck?: boolean): Scenario {
   const s = PRESETS[preset].scenario;
-  return { ...s, link: { ...s.link, ...link } };
+  const endpoints = delayedAck === undefined ? s.endpoints : {
+    client: { ...s.endpoints.client, delayedAck }, server: { ...s.endpoints.server, delayedAck },
+  };
+  return { ...s, endpoints, link: { ...s.link, ...link } };
 }
 
 /** Every check that must hold for any trace; returns the problems found. */
@@ -89,13 +92,14 @@ const caseArb = fc.record({
   profile: fc.constantFrom("rfc9293" as const, "linux" as const),
   seed: fc.nat({ max: 0xffffffff }),
   link: linkArb,
+  delayedAck: fc.boolean(),
 });
 
 describe("simulator properties", () => {
   it("quiesces in bounded virtual time, in resting states, with consistent numbers and only table transitions", () => {
     fc.assert(
-      fc.property(caseArb, ({ preset, profile, seed, link }) => {
-        const r = runSimulation(withLink(preset, link), { profile, seed });
+      fc.property(caseArb, ({ preset, profile, seed, link, delayedAck }) => {
+        const r = runSimulation(withLink(preset, link, delayedAck), { profile, seed });
         expect(r.quiescent, `stopped early: ${r.diagnostics.join("; ")}`).toBe(true);
         // Bounded: the longest path is a full retransmission backoff (~15 × maxRto) plus 2MSL.
         expect(r.endTime).toBeLessThan(2400);

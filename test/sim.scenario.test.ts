@@ -161,6 +161,16 @@ describe("scenario runs", () => {
     expect(flagsOf(runSimulation(base("shutdown")).trace)).toEqual(["c:FIN,ACK", "s:ACK", "s:PSH,ACK", "c:ACK"]);
   });
 
+  it("delayed ACK holds one segment's ACK for the profile's delay, and ACKs a second at once", () => {
+    const times = (bytes: number, profile: "linux" | "rfc9293") => runSimulation(ok({
+      start: "established", profile, endpoints: { server: { delayedAck: true } },
+      steps: { client: [{ at: 0, do: "send", bytes }], server: [] },
+    })).trace.events.flatMap((e) => e.type === "segment" && e.from === "server" ? [e.t] : []);
+    expect(times(100, "linux")).toEqual([0.09]); // arrives at 0.05, held 40 ms
+    expect(times(100, "rfc9293")).toEqual([0.25]); // held 200 ms
+    expect(times(2920, "linux")).toEqual([0.05]); // two full segments: the second is ACKed at once
+  });
+
   it("RST in SYN_RCVD returns a passive opener to LISTEN", () => {
     const s = ok({
       steps: { client: [{ at: 0, do: "connect" }, { at: 0.07, do: "abort" }], server: [{ at: 0, do: "listen" }] },

@@ -635,12 +635,13 @@ class Simulator {
     // Delayed ACK (RFC 1122 §4.2.3.2) for data, and for the FIN that moves us to CLOSE_WAIT:
     // Linux tcp_fin() only schedules that ACK, so an application that closes at once sends
     // its FIN with the ACK on it. Every other ACK goes at once, as in Linux.
-    if (ep.delayedAck && (ei === RCV_DATA || (ei !== RCV_DATA && why === Why.FinAck && from !== "CLOSE_WAIT" && ep.state === "CLOSE_WAIT"))) {
-      if (!ep.dackPending) {
-        ep.dackPending = true;
-        ep.dackWhy = why;
-        this.q.push(this.now + us(this.profile.delayedAck), K_DELACK, ep.id, ++ep.genDack);
-      }
+    // A second segment while an ACK is already held is acknowledged at once (RFC 5681 §4.2:
+    // at least every second full-sized segment).
+    const delay = ei === RCV_DATA || (why === Why.FinAck && from !== "CLOSE_WAIT" && ep.state === "CLOSE_WAIT");
+    if (ep.delayedAck && delay && !ep.dackPending) {
+      ep.dackPending = true;
+      ep.dackWhy = why;
+      this.q.push(this.now + us(this.profile.delayedAck), K_DELACK, ep.id, ++ep.genDack);
       return;
     }
     this.emit(ep, ACK, ep.sndNxt, ep.rcvNxt, 0, why, false);
