@@ -160,6 +160,10 @@ describe(`parsers never throw and account for every line (seed ${SEED})`, () => 
       expect(fast.lines.total).toBe(full.lines.total);
       const counts = countByState(full.records);
       for (const s of STATES) expect(fast.counts[s]).toBeGreaterThanOrEqual(counts[s]);
+      // The bytes as read count the same as the text.
+      const fromBytes = countStatesSs(new TextEncoder().encode(text));
+      expect(fromBytes.counts).toEqual(fast.counts);
+      expect(fromBytes.lines).toEqual(fast.lines);
     }));
 });
 

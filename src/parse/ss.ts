@@ -7,6 +7,7 @@
  * 5.5–6.7, only with -p from 6.8).
  */
 import type { TcpState } from "../fsm/states.js";
+import { STATES } from "../fsm/states.js";
 import { emptyCounts, type StateCounts } from "./count.js";
 import { colonAddress } from "./address.js";
 import { Cursor, LineBook, decimal, isBlank, type ParseOptions } from "./lines.js";
@@ -233,18 +234,79 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
+/** ss spellings by a 32-bit hash of their characters, so the fast path allocates nothing per line. */
+interface Spelling {
+  readonly codes: readonly number[];
+  /** Index in STATES: the fast path counts into an array. */
+  readonly index: number;
+}
+
+function hashCodes(codes: readonly number[]): number {
+  let h = 0;
+  for (const c of codes) h = (Math.imul(h, 31) + c) | 0;
+  return h;
+}
+
+const BY_HASH: ReadonlyMap<number, Spelling> = (() => {
+  const map = new Map<number, Spelling>();
+  for (const [name, state] of SS_STATES) {
+    const codes = [...name].map((ch) => ch.charCodeAt(0));
+    const h = hashCodes(codes);
+    // Two spellings with one hash would make the fast path ambiguous; the careful path takes over then.
+    if (map.has(h)) throw new Error(`ss state spellings collide: ${name}`);
+    map.set(h, { codes, index: STATES.indexOf(state) });
+  }
+  return map;
+})();
+
 /**
- * Counts the states of an `ss -tan` listing without building records: the fast path for
- * a million lines. It reads the Netid/State columns and checks that Recv-Q follows; lines
- * that fail become diagnostics, as in parseSs (which checks every column).
+ * The fast path for one line: the index in STATES of the line's State when it is a known
+ * spelling followed by spaces and a digit (Recv-Q), else -1. Written twice, for strings and for bytes,
+ * so that each loop stays monomorphic (this runs a million times).
  */
-export function countStatesSs(text: string, opts: SsOptions = {}): StateCountResult {
+function fastStateOfString(text: string, start: number, end: number): number {
+  let h = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32) break;
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  const spelling = BY_HASH.get(h);
+  if (spelling === undefined || i - start !== spelling.codes.length) return -1;
+  for (let k = 0; k < spelling.codes.length; k++) if (text.charCodeAt(start + k) !== spelling.codes[k]) return -1;
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  return i < end && isDigit(text.charCodeAt(i)) ? spelling.index : -1;
+}
+
+function fastStateOfBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === 32) break;
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  const spelling = BY_HASH.get(h);
+  if (spelling === undefined || i - start !== spelling.codes.length) return -1;
+  for (let k = 0; k < spelling.codes.length; k++) if (bytes[start + k] !== spelling.codes[k]) return -1;
+  while (i < end && bytes[i] === 32) i++;
+  return i < end && isDigit(bytes[i]!) ? spelling.index : -1;
+}
+
+/**
+ * Counts the states of an `ss -tan` listing without building records: the fast path for a
+ * million lines. Give it the text, or the bytes as read (skips decoding 70 MB of UTF-8).
+ * Each line's State (or Netid + State) is checked against ss's spellings and must be
+ * followed by Recv-Q; anything else takes the careful path of parseSs, so headers, -H,
+ * Netid, stateless and bad lines are accounted for exactly as parseSs accounts for them.
+ */
+export function countStatesSs(input: string | Uint8Array, opts: SsOptions = {}): StateCountResult {
   const counts = emptyCounts();
   const book = new LineBook<never>(opts.source);
   let counted = 0;
   let statelessWarned = false;
-  const fallback = (line: string, lineNo: number): void => {
-    // The uncommon shapes (Netid, no State, headers, errors) take the careful path.
+  const careful = (line: string, lineNo: number): void => {
     if (isBlank(line)) return book.blankLine();
     if (line.charCodeAt(0) === 9) return book.skip(lineNo, "detail line (ss -i/-m) under the socket above");
     const cursor = new Cursor(line);
@@ -266,42 +328,49 @@ export function countStatesSs(text: string, opts: SsOptions = {}): StateCountRes
     counts[state]++;
     counted++;
   };
+  const fast = new Float64Array(STATES.length);
   let lineNo = 0;
-  let total = 0;
-  let start = 0;
-  const length = text.length;
-  while (start < length) {
-    let end = text.indexOf("\n", start);
-    if (end === -1) end = length;
-    lineNo++;
-    total++;
-    // Fast path: "STATE<spaces>digit…" with a known ss spelling.
-    const space = text.indexOf(" ", start);
-    if (space > start && space < end) {
-      const state = SS_STATES.get(text.slice(start, space));
-      if (state !== undefined) {
-        let i = space;
-        while (i < end && text.charCodeAt(i) === 32) i++;
-        if (i < end && isDigit(text.charCodeAt(i))) {
-          counts[state]++;
-          counted++;
-          start = end + 1;
-          continue;
-        }
+  if (typeof input === "string") {
+    const length = input.length;
+    let start = 0;
+    while (start < length) {
+      let end = input.indexOf("\n", start);
+      if (end === -1) end = length;
+      lineNo++;
+      const index = fastStateOfString(input, start, end);
+      if (index !== -1) {
+        fast[index]++;
+        counted++;
+      } else {
+        careful(input.slice(start, end > start && input.charCodeAt(end - 1) === 13 ? end - 1 : end), lineNo);
       }
+      start = end + 1;
     }
-    let stop = end;
-    if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
-    fallback(text.slice(start, stop), lineNo);
-    start = end + 1;
+  } else {
+    const decoder = new TextDecoder("utf-8");
+    const length = input.length;
+    let start = 0;
+    while (start < length) {
+      let end = input.indexOf(10, start);
+      if (end === -1) end = length;
+      lineNo++;
+      const index = fastStateOfBytes(input, start, end);
+      if (index !== -1) {
+        fast[index]++;
+        counted++;
+      } else {
+        careful(decoder.decode(input.subarray(start, end > start && input[end - 1] === 13 ? end - 1 : end)), lineNo);
+      }
+      start = end + 1;
+    }
   }
+  STATES.forEach((state, i) => (counts[state] += fast[i]!));
   const lines = book.account();
   return {
     counts,
     total: counted,
     diagnostics: book.diagnostics,
-    lines: { ...lines, total, records: counted },
+    lines: { ...lines, total: lineNo, records: counted },
     skipped: book.skippedLines(),
   };
 }
-
