@@ -1,0 +1,50 @@
+/**
+ * `tcp-lifecycle fsm`, run as a user runs it: the built CLI in a child process
+ * (npm test builds dist/ first).
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { XMLValidator } from "fast-xml-parser";
+import { TRANSITION_TABLE } from "../src/fsm/index.js";
+import { renderFsmDocument, renderStateDiagram } from "../src/render/index.js";
+
+const CLI = join(import.meta.dirname, "..", "dist", "cli", "main.js");
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, "fsm", ...args], { encoding: "utf8", timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("tcp-lifecycle fsm", () => {
+  it("prints the Markdown tables by default", () => {
+    const r = run();
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(renderFsmDocument());
+    expect(r.out.split("\n").filter((l) => /^\| [A-Z_0-9]+ \| /.test(l) && !l.startsWith("| State"))).toHaveLength(11 + 198);
+  });
+
+  it("--format json prints the table", () => {
+    const r = run("--format", "json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual(JSON.parse(JSON.stringify(TRANSITION_TABLE)));
+  });
+
+  it("--format svg with --highlight and --path", () => {
+    const r = run("--format", "svg", "--highlight", "time-wait", "--path", "active-close");
+    expect(r.code).toBe(0);
+    expect(XMLValidator.validate(r.out)).toBe(true);
+    expect(r.out).toBe(renderStateDiagram({ highlight: { state: "TIME_WAIT", path: "active-close" } }));
+  });
+
+  it.each([
+    [["--format", "png"], /--format: expected one of markdown, svg, json, got "png"/],
+    [["--format", "svg", "--highlight", "HALF_OPEN"], /--highlight: expected one of CLOSED, LISTEN/],
+    [["--format", "svg", "--path", "sideways"], /--path: expected one of active-close, passive-close/],
+    [["--highlight", "LISTEN"], /apply to --format svg only/],
+  ])("%j is a user error (exit 2, no stack)", (args, message) => {
+    const r = run(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});
