@@ -117,3 +117,27 @@ describe("grouping", () => {
     expect(conns.map((c) => [c.id, c.segments.length, c.final.client])).toEqual([[1, 4, "CLOSED"], [2, 3, "ESTABLISHED"]]);
   });
 });
+
+describe("simultaneous close (RFC 9293 §3.6 Fig. 13)", () => {
+  it("FINs that cross: both sides go FIN_WAIT_1 → CLOSING → TIME_WAIT", () => {
+    const [c] = replaySegments([
+      ...handshake(),
+      seg("c>s", "FIN+ACK", 101, 501),
+      seg("s>c", "FIN+ACK", 501, 101), // does not acknowledge the client's FIN: it was sent before that arrived
+      seg("s>c", "ACK", 502, 102),
+      seg("c>s", "ACK", 102, 502),
+    ]);
+    expect(replayedStates(c!, "client").slice(2)).toEqual(["ESTABLISHED", "FIN_WAIT_1", "CLOSING", "TIME_WAIT"]);
+    expect(replayedStates(c!, "server").slice(2)).toEqual(["ESTABLISHED", "FIN_WAIT_1", "CLOSING", "TIME_WAIT"]);
+    expect(c?.segments[4]?.steps.map((s) => `${s.endpoint}:${s.event}:${s.from}>${s.to}:${s.arrivedWith ?? "-"}`)).toEqual([
+      "server:CLOSE:ESTABLISHED>FIN_WAIT_1:-", "server:RCV_FIN:FIN_WAIT_1>CLOSING:3", "client:RCV_FIN:FIN_WAIT_1>CLOSING:-",
+    ]);
+    expect(c?.segments[3]?.states).toEqual({ client: "FIN_WAIT_1", server: "ESTABLISHED" });
+    expect(c?.anomalies).toEqual([]);
+    const order = c?.trace.events.map((e) => (e.type === "segment" ? `seg ${e.flags.join("+")}` : `${e.endpoint} ${e.to}`));
+    expect(order?.slice(7)).toEqual([
+      "client FIN_WAIT_1", "seg FIN+ACK", "server FIN_WAIT_1", "seg FIN+ACK", "client CLOSING", "server CLOSING",
+      "seg ACK", "client TIME_WAIT", "seg ACK", "server TIME_WAIT",
+    ]);
+  });
+});

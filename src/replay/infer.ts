@@ -30,6 +30,8 @@ interface Side {
   sndNxt: number | null;
   /** The last segment received carried data (a RST next is the kernel refusing it). */
   receivedData: boolean;
+  /** A peer FIN that crossed our own FIN: applied once ours is sent. */
+  crossingFin: { readonly index: number; readonly ack: number | null } | null;
 }
 
 export interface InferredSegment {
@@ -74,9 +76,10 @@ export function inferStates(
 ): Inference {
   const start = initialStates(segments, isFromClient);
   const sides: Record<EndpointName, Side> = {
-    client: { state: start.client, passiveOpen: false, finSeq: null, finFrame: 0, finAcked: false, sndNxt: null, receivedData: false },
+    client: { state: start.client, passiveOpen: false, finSeq: null, finFrame: 0, finAcked: false, sndNxt: null, receivedData: false,
+      crossingFin: null },
     server: { state: start.server, passiveOpen: start.server === "LISTEN" || start.server === "SYN_RCVD",
-      finSeq: null, finFrame: 0, finAcked: false, sndNxt: null, receivedData: false },
+      finSeq: null, finFrame: 0, finAcked: false, sndNxt: null, receivedData: false, crossingFin: null },
   };
   const anomalies: ReplayAnomaly[] = [];
   const out: InferredSegment[] = [];
@@ -85,21 +88,32 @@ export function inferStates(
       message: `the capture starts after the SYN: initial states assumed client ${start.client}, server ${start.server}` });
   }
 
+  /**
+   * The capture shows one order, but two FINs can cross: when the peer's next segment is a
+   * FIN that does not acknowledge this one, the peer sent it before this FIN arrived (a
+   * simultaneous close), so the peer takes this FIN after sending its own.
+   */
+  const crossesNextFin = (index: number, peerIsClient: boolean, finSeq: number): boolean => {
+    const next = segments.slice(index + 1).find((x) => isFromClient(x) === peerIsClient);
+    return next !== undefined && has(next, "FIN") && !has(next, "RST") && (!has(next, "ACK") || seqDiff(next.ack, finSeq) <= 0);
+  };
+
   segments.forEach((s, index) => {
     const from: EndpointName = isFromClient(s) ? "client" : "server";
     const to = other(from);
     const sender = sides[from];
     const receiver = sides[to];
     const steps: ReplayStep[] = [];
-    const apply = (who: EndpointName, event: TcpEvent, flags: EndpointFlags = {}): void => {
+    const apply = (who: EndpointName, event: TcpEvent, flags: EndpointFlags = {}, arrivedWith?: number): void => {
       const side = sides[who];
       const { outcome } = decide(side.state, event, profile, { passiveOpen: side.passiveOpen, ...flags });
       const fromState = side.state;
+      const late = arrivedWith === undefined ? {} : { arrivedWith };
       if (outcome.kind === "transition") {
         side.state = outcome.next;
-        steps.push({ endpoint: who, event, outcome: "transition", from: fromState, to: outcome.next, ref: outcome.ref, note: outcome.note });
+        steps.push({ endpoint: who, event, outcome: "transition", from: fromState, to: outcome.next, ref: outcome.ref, note: outcome.note, ...late });
       } else {
-        steps.push({ endpoint: who, event, outcome: outcome.kind, from: fromState, to: fromState, ref: outcome.ref, note: outcome.reason });
+        steps.push({ endpoint: who, event, outcome: outcome.kind, from: fromState, to: fromState, ref: outcome.ref, note: outcome.reason, ...late });
         if (outcome.kind === "error") {
           anomalies.push({ kind: "unexpected-segment", endpoint: who, segment: index, frame: s.frame,
             message: `${event} in ${fromState}: ${outcome.reason}` });
@@ -124,6 +138,13 @@ export function inferStates(
         sender.finSeq = finSeq;
         sender.finFrame = s.frame;
         if (CLOSABLE.has(sender.state)) apply(from, "CLOSE");
+        const crossing = sender.crossingFin;
+        if (crossing) {
+          // The peer's FIN reaches us only now, after ours left (RFC 9293 §3.6 Fig. 13).
+          sender.crossingFin = null;
+          const acksOurs = crossing.ack !== null && seqDiff(crossing.ack, finSeq) > 0;
+          apply(from, acksOurs ? "RCV_FIN_ACK_OF_FIN" : "RCV_FIN", {}, crossing.index);
+        }
       } else if (sender.finSeq === finSeq) {
         anomalies.push({ kind: "retransmitted-fin", endpoint: from, segment: index, frame: s.frame,
           message: `${from} sent its FIN again (first in frame ${sender.finFrame}): the ACK of it was lost or late` });
@@ -152,7 +173,9 @@ export function inferStates(
     const acksFin = has(s, "ACK") && receiver.finSeq !== null && seqDiff(s.ack, receiver.finSeq) > 0;
     if (rst) apply(to, "RCV_RST");
     else if (syn) apply(to, has(s, "ACK") ? "RCV_SYN_ACK" : "RCV_SYN");
-    else if (fin) apply(to, acksFin ? "RCV_FIN_ACK_OF_FIN" : "RCV_FIN");
+    else if (fin && receiver.finSeq === null && crossesNextFin(index, to === "client", (s.seq + s.len + (syn ? 1 : 0)) >>> 0)) {
+      receiver.crossingFin = { index, ack: has(s, "ACK") ? s.ack : null };
+    } else if (fin) apply(to, acksFin ? "RCV_FIN_ACK_OF_FIN" : "RCV_FIN");
     else {
       const newAck = acksFin && !receiver.finAcked;
       if (newAck) apply(to, "RCV_ACK_OF_FIN");

@@ -80,13 +80,15 @@ export function replaySegments(segments: readonly PcapSegment[], options: Replay
         explanation: `${step.endpoint}: ${EVENT_LABELS[step.event]} → ${step.to}. ${step.note}`,
       });
       const moves = r.steps.filter((step) => step.outcome === "transition" && step.from !== step.to);
-      for (const step of moves.filter((m) => m.endpoint === r.from)) events.push(change(step));
+      // The sender's change precedes its segment; the receiver's, and a crossing FIN taken late, follow it.
+      for (const step of moves.filter((m) => m.endpoint === r.from && m.arrivedWith === undefined)) events.push(change(step));
       const segment: SegmentRecord = {
         type: "segment", t: r.t, from: r.from, to: r.to, flags: r.flags, seq: r.seq, ack: r.ack, len: r.len,
         dropped: false, arrives: r.t, retransmission: r.retransmission, explanation: explain(i),
       };
       events.push(segment);
       for (const step of moves.filter((m) => m.endpoint === r.to)) events.push(change(step));
+      for (const step of moves.filter((m) => m.arrivedWith !== undefined)) events.push(change(step));
     });
     return {
       id,

@@ -41,6 +41,11 @@ export interface ReplayStep {
   readonly ref: string;
   /** The table's note (transition) or reason (ignored, error). */
   readonly note: string;
+  /**
+   * Set when this input is an earlier segment (its index) that the endpoint processed only
+   * now: a FIN that crossed the endpoint's own FIN in a simultaneous close.
+   */
+  readonly arrivedWith?: number;
 }
 
 /**
