@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { PROFILES, allowedTransitions } from "../src/fsm/index.js";
 import { PopulationOptionError, planPopulationLifecycle, simulatePopulation } from "../src/sim/population.js";
+import { arrivalClock } from "../src/sim/population/arrivals.js";
 import type { PopulationResult, PopulationSample } from "../src/sim/population.js";
 
 const DEFAULT_PORTS = 60999 - 32768 + 1; // 28232
@@ -259,3 +261,87 @@ describe.skipIf(!existsSync(CLI))("tcp-lifecycle population (run `npm run build`
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("population: the streaming runner agrees with a brute-force count", () => {
+  // fast-check prints the seed and counterexample of a failing run.
+  it("every per-second sample equals the states found by replaying each connection's plan", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rate: fc.constantFrom(0.5, 1, 3, 7.5, 20),
+          count: fc.integer({ min: 0, max: 60 }),
+          closer: fc.constantFrom("client" as const, "server" as const),
+          profile: fc.constantFrom("linux" as const, "rfc9293" as const),
+          rtt: fc.constantFrom(0, 0.01, 0.3, 2),
+          holdTime: fc.constantFrom(0, 0.5, 3),
+          closeDelay: fc.constantFrom(0, 0.02, 1, 90, Infinity),
+          arrivals: fc.constantFrom("uniform" as const, "poisson" as const),
+          seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        (opts) => {
+          const r = simulatePopulation({ ...opts, portRange: [1, 65535] });
+          expect(r.failed).toBe(0);
+          // Arrival times as the runner draws them.
+          const times = arrivalTimes(opts.arrivals, opts.rate, opts.seed, opts.count);
+          for (const sample of r.perSecond) {
+            const expected = { client: {} as Record<string, number>, server: {} as Record<string, number> };
+            for (const side of ["client", "server"] as const) {
+              for (const key of Object.keys(sample[side])) expected[side][key] = 0;
+            }
+            for (const a of times) {
+              const state = { client: null as string | null, server: null as string | null };
+              for (const step of r.lifecycle.steps) if (a + step.offset <= sample.t) state[step.side] = step.to;
+              for (const side of ["client", "server"] as const) {
+                const s = state[side];
+                if (s !== null && s !== "CLOSED") expected[side][s]! += 1;
+              }
+            }
+            expect(sample.client, `t=${sample.t}`).toEqual(expected.client);
+            expect(sample.server, `t=${sample.t}`).toEqual(expected.server);
+            for (const [state, n] of Object.entries(sample.counts)) {
+              expect(r.peak[state as keyof typeof r.peak]).toBeGreaterThanOrEqual(n);
+            }
+          }
+          const resting = Object.values(r.lifecycle.resting);
+          for (const [state, n] of Object.entries(r.final)) {
+            expect(n).toBe(resting.filter((s) => s === state).length * opts.count);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("population: invariants with a small port range", () => {
+  it("client sockets never outnumber the ports; failures and portsExhaustedAt agree", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.constantFrom("client" as const, "server" as const),
+        fc.constantFrom(0, 5, Infinity),
+        fc.integer({ min: 0, max: 1000 }),
+        (ports, count, closer, closeDelay, seed) => {
+          const r = simulatePopulation({
+            rate: 4, count, closer, closeDelay, arrivals: "poisson", seed, portRange: [20000, 20000 + ports - 1],
+          });
+          expect(r.connected + r.failed).toBe(count);
+          expect(r.peakPortsInUse).toBeLessThanOrEqual(ports);
+          expect(r.failed === 0).toBe(r.portsExhaustedAt === null);
+          for (const s of r.perSecond) {
+            const clientSockets = Object.values(s.client).reduce((a, b) => a + b, 0);
+            expect(clientSockets, `t=${s.t}`).toBeLessThanOrEqual(ports);
+            for (const n of Object.values(s.counts)) expect(n).toBeGreaterThanOrEqual(0);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+function arrivalTimes(kind: "uniform" | "poisson", rate: number, seed: number, count: number): number[] {
+  const next = arrivalClock(kind, rate, seed);
+  return Array.from({ length: count }, () => next());
+}

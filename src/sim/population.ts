@@ -204,7 +204,7 @@ export function runPopulation(options: PopulationOptions, onSecond: (sample: Pop
   const releasesPort = steps.map((s) => s.side === "client" && s.to === "CLOSED");
 
   // Live connections: a ring indexed by arrival sequence number (failed connects never enter it).
-  let capacity = 1024;
+  let capacity = 16;
   let mask = capacity - 1;
   let connectAt = new Float64Array(capacity);
   let portOf = new Uint16Array(capacity);
