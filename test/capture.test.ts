@@ -6,7 +6,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startCapture, withCapture, TCPDUMP_MISSING, TCPDUMP_NOT_PERMITTED } from "../src/capture/index.js";
+import { replayCaptureFile, startCapture, withCapture, TCPDUMP_MISSING, TCPDUMP_NOT_PERMITTED } from "../src/capture/index.js";
 import { readPcap } from "../src/parse/pcap/index.js";
 import { replayCapture, replayedStates } from "../src/replay/index.js";
 import { toolGate } from "./support/tools.js";
@@ -25,6 +25,13 @@ function fakeTcpdump(name: string, body: string): string {
   chmodSync(path, 0o755);
   return path;
 }
+
+it("replayCaptureFile reads and replays a file from disk", async () => {
+  const { pcap, replay } = await replayCaptureFile(new URL("./fixtures/pcap/rst-v4.pcap", import.meta.url).pathname);
+  expect(pcap.source).toBe("rst-v4.pcap");
+  expect(replay.connections.map((c) => c.final)).toEqual([{ client: "CLOSED", server: "CLOSED" }]);
+  expect(replay.connections[0]?.trace.name).toBe("rst-v4.pcap #1 127.0.0.1:42646 → 127.0.0.1:35581");
+});
 
 describe("when capture is impossible", () => {
   it("tcpdump missing: a reason, no exception, and withCapture still runs the action", async () => {

@@ -1,1 +1,2 @@
 export * from "./tcpdump.js";
+export { replayCaptureFile } from "./file.js";
