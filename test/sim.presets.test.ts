@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import {
   PRESETS, PRESET_NAMES, initialSequenceNumbers, runSimulation, simulate, type Trace,
 } from "../src/sim/index.js";
+import { renderAsciiLadder } from "../src/render/ascii-ladder.js";
+import { renderSvgLadder } from "../src/render/svg-ladder.js";
 
 function rel(n: number, iss: number, name: string): string {
   return n === 0 ? "0" : `${name}+${(n - iss) >>> 0}`;
@@ -249,6 +251,14 @@ describe("presets", () => {
       for (const e of trace.events) expect(e.explanation, `${name} ${JSON.stringify(e)}`).toMatch(/\.$/);
     });
   }
+
+  it("every preset draws as an ASCII and an SVG ladder", () => {
+    for (const name of PRESET_NAMES) {
+      const trace = simulate(name);
+      expect(renderAsciiLadder(trace), name).toContain(trace.final.client);
+      expect(renderSvgLadder(trace).trimStart(), name).toMatch(/^<svg/);
+    }
+  });
 
   it("takes its ISSs from the seed, and is deterministic", () => {
     const a = simulate("three-way-handshake", { seed: 42 });
