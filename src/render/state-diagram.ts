@@ -17,7 +17,7 @@
 import { STATES, type TcpState } from "../fsm/states.js";
 import { EVENT_LABELS, type TcpEvent } from "../fsm/events.js";
 import { TRANSITION_TABLE, type Case } from "../fsm/table.js";
-import { escapeXml, num, safeId } from "./svg-util.js";
+import { escapeXml, num, safeId, svgHead } from "./svg-util.js";
 
 export interface NodePlace {
   /** Unique per drawn box: CLOSED is drawn twice, as in Figure 5. */
@@ -224,16 +224,10 @@ export function renderStateDiagram(opts: StateDiagramOptions = {}): string {
     `The ${STATES.length} TCP states and the ${edges.length} transitions between distinct states from the RFC 9293 transition table. ` +
     `Dashed stubs mark resets (RST, ABORT, user timeout) that lead to CLOSED. ${hlText}`.trim();
   const H = 940;
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="tcp-fsm-diagram" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${id}-title ${id}-desc" aria-label="${escapeXml(title)}">`,
-    `<title id="${id}-title">${escapeXml(title)}</title>`,
-    `<desc id="${id}-desc">${escapeXml(desc)}</desc>`,
-    `<style>${STYLE}</style>`,
-    "<defs>",
-    `<marker id="${id}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="currentColor"/></marker>`,
-    `<marker id="${id}-arrow-hl" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#e8590c"/></marker>`,
-    "</defs>",
-  );
+  out.push(...svgHead({
+    className: "tcp-fsm-diagram", width: W, height: H, id, title, desc, style: STYLE,
+    markers: { arrow: "currentColor", "arrow-hl": "#e8590c" },
+  }));
 
   out.push('<g class="edges">');
   for (const e of edges) {

@@ -13,7 +13,7 @@
  */
 import type { EndpointName, SegmentRecord, Trace } from "../sim/trace.js";
 import { arrivalTime, isDuplicate, ladderItems, segmentLabel, segmentMarks, TIME_EPSILON } from "./ladder-events.js";
-import { escapeXml, num, safeId } from "./svg-util.js";
+import { escapeXml, num, safeId, svgHead } from "./svg-util.js";
 
 export interface SvgLadderOptions {
   /** Total width in px. Default 720. */
@@ -135,13 +135,9 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
     `${names.client}: ${trace.initial.client} to ${trace.final.client}; ${names.server}: ${trace.initial.server} to ${trace.final.server}. ${summary}`;
 
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="tcp-ladder" viewBox="0 0 ${width} ${num(height)}" width="${width}" height="${num(height)}" role="img" aria-labelledby="${id}-title ${id}-desc" aria-label="${escapeXml(title)}">`,
-    `<title id="${id}-title">${escapeXml(title)}</title>`,
-    `<desc id="${id}-desc">${escapeXml(desc)}</desc>`,
-    `<style>${STYLE}</style>`,
-    "<defs>",
-    `<marker id="${id}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="currentColor"/></marker>`,
-    "</defs>",
+    ...svgHead({
+      className: "tcp-ladder", width, height, id, title, desc, style: STYLE, markers: { arrow: "currentColor" },
+    }),
     `<text class="heading" x="${xL}" y="22" text-anchor="middle">${escapeXml(names.client)}</text>`,
     `<text class="heading" x="${xR}" y="22" text-anchor="middle">${escapeXml(names.server)}</text>`,
   ];
