@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { allowedTransitions, type TcpState } from "../src/fsm/index.js";
 import {
-  PRESETS, PRESET_NAMES, initialSequenceNumbers, runSimulation, simulate, type EndpointName, type PresetName,
-  type Scenario, type Trace,
+  ACTIONS, PRESETS, PRESET_NAMES, TRIGGERS, formatScenarioError, initialSequenceNumbers, runSimulation, simulate,
+  validateScenario, type EndpointName, type PresetName, type Scenario, type Trace,
 } from "../src/sim/index.js";
 
 /**
@@ -31,7 +31,27 @@ function withLink(preset: PresetName, link: Partial<Scenario["link"]>, delayedAc
   return { ...s, endpoints, link: { ...s.link, ...link } };
 }
 
-/** Every check that must hold for any trace; returns the problems found. */
+/** The checks that hold for any run, whatever its applications do: states and transitions. */
+function checkStates(trace: Trace): string[] {
+  const problems: string[] = [];
+  const current: Record<EndpointName, TcpState> = { ...trace.initial };
+  let lastT = 0;
+  for (const e of trace.events) {
+    if (e.t < lastT) problems.push(`time went backwards at ${e.t}`);
+    lastT = e.t;
+    if (e.type !== "state") continue;
+    if (e.from !== current[e.endpoint]) problems.push(`${e.endpoint} left ${e.from} but was in ${current[e.endpoint]}`);
+    if (!ALLOWED.has(`${e.from}/${e.cause}/${e.to}`)) problems.push(`transition ${e.from} --${e.cause}--> ${e.to} is not in the table`);
+    current[e.endpoint] = e.to;
+  }
+  if (current.client !== trace.final.client || current.server !== trace.final.server) problems.push("final does not match the last state changes");
+  for (const who of ["client", "server"] as const) {
+    if (!RESTING.includes(trace.final[who])) problems.push(`${who} ended in ${trace.final[who]}, which is not a resting state`);
+  }
+  return problems;
+}
+
+/** Every check that must hold for one connection's trace (a preset); returns the problems found. */
 function checkTrace(trace: Trace): string[] {
   const problems: string[] = [];
   const current: Record<EndpointName, TcpState> = { ...trace.initial };
@@ -121,6 +141,41 @@ describe("simulator properties", () => {
           expect(r.trace.final).toEqual(want);
         },
       ),
+      { numRuns: Number(process.env.SIM_PROPERTY_RUNS ?? 300) },
+    );
+  });
+
+  it("any teacher's scenario (random steps on both sides) quiesces in a resting state through table transitions only", () => {
+    const stepArb = fc.record({
+      when: fc.oneof(
+        fc.record({ at: fc.double({ min: 0, max: 5, noNaN: true }) }),
+        fc.record({ on: fc.constantFrom(...TRIGGERS), after: fc.double({ min: 0, max: 2, noNaN: true }) }),
+      ),
+      do: fc.constantFrom(...ACTIONS),
+      bytes: fc.integer({ min: 1, max: 5000 }),
+      linger0: fc.boolean(),
+    }).map(({ when, do: action, bytes, linger0 }) => ({
+      ...when, do: action, ...(action === "send" ? { bytes } : {}), ...(action === "close" && linger0 ? { linger0 } : {}),
+    }));
+    const docArb = fc.record({
+      profile: fc.constantFrom("rfc9293", "linux"),
+      seed: fc.nat({ max: 0xffffffff }),
+      start: fc.constantFrom("closed", "established"),
+      delayedAck: fc.boolean(),
+      endpoints: fc.record({ client: fc.record({ autoRead: fc.boolean() }), server: fc.record({ autoRead: fc.boolean() }) }),
+      link: linkArb,
+      steps: fc.record({ client: fc.array(stepArb, { maxLength: 5 }), server: fc.array(stepArb, { maxLength: 5 }) }),
+      until: fc.constant(86_400),
+    });
+    fc.assert(
+      fc.property(docArb, (doc) => {
+        const v = validateScenario(doc);
+        expect(v.ok ? [] : v.errors.map(formatScenarioError)).toEqual([]);
+        if (!v.ok) return;
+        const r = runSimulation(v.scenario);
+        expect(r.quiescent, `stopped early: ${r.diagnostics.join("; ")}`).toBe(true);
+        expect(checkStates(r.trace)).toEqual([]);
+      }),
       { numRuns: Number(process.env.SIM_PROPERTY_RUNS ?? 300) },
     );
   });

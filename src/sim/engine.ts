@@ -130,6 +130,8 @@ class Endpoint {
   dackPending = false;
   dackWhy: number = Why.DataAck;
   unread = 0;
+  /** The connection was CLOSED after being used, so the next open needs a new ISS. */
+  reopen = false;
   /** Bytes the application sent before the connection was open (§3.10.2: queued). */
   pending = 0;
   /** Which triggered steps have been scheduled (each runs once); allocated on first use. */
@@ -582,11 +584,16 @@ class Simulator {
         this.startTimeWait(ep);
         break;
       case "CLOSED":
+        // The TCB is deleted (§3.10): a later open starts a new connection with a new ISS.
         this.stopRetransmit(ep);
         ep.genTw++;
         ep.genFw2++;
         ep.genDack++;
         ep.dackPending = false;
+        ep.haveRcv = ep.synSent = ep.finSent = ep.finRcvd = false;
+        ep.unread = ep.pending = 0;
+        ep.fl = 0;
+        ep.reopen = true;
         this.trigger(ep, TRIGGER_INDEX.closed);
         break;
       case "LISTEN":
@@ -749,15 +756,27 @@ class Simulator {
 
   // ---------------------------------------------------------------- the application
 
+  /** Opening again after CLOSED: a new connection draws a new ISS from the seeded generator. */
+  private freshIss(ep: Endpoint): void {
+    if (!ep.reopen || ep.state !== "CLOSED") return;
+    ep.reopen = false;
+    ep.iss = Math.floor(this.rnd() * 4294967296) >>> 0;
+    ep.sndUna = ep.sndNxt = ep.iss;
+    ep.rto = this.rtoInit;
+    ep.retries = 0;
+  }
+
   private runStep(ep: Endpoint, idx: number): void {
     const step = ep.steps[idx]!;
     let o: Outcome;
     switch (step.do) {
       case "listen":
+        this.freshIss(ep);
         ep.fl |= F_PASSIVE;
         o = this.fire(ep, PASSIVE_OPEN, 0, 0, 0, 0, 0);
         break;
       case "connect":
+        this.freshIss(ep);
         ep.fl &= ~F_PASSIVE;
         o = this.fire(ep, ACTIVE_OPEN, 0, 0, 0, 0, 0);
         break;
