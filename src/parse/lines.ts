@@ -197,8 +197,16 @@ export interface ParseOptions {
 /** Reads whitespace-separated tokens from one line, left to right. */
 export class Cursor {
   pos = 0;
-  constructor(readonly line: string) {
+  constructor(public line: string) {
     this.skipSpace();
+  }
+
+  /** Starts over on another line (one cursor serves a whole parse). */
+  reset(line: string): this {
+    this.line = line;
+    this.pos = 0;
+    this.skipSpace();
+    return this;
   }
 
   skipSpace(): void {

@@ -47,23 +47,40 @@ type Lead =
   | { kind: "skip"; reason: string }
   | { kind: "reject"; reason: string };
 
+const ROW: Lead = { kind: "row", state: null };
+const TCP_ROW: Lead = { kind: "row", state: null, proto: "tcp" };
+/** Rows with a State column share one Lead per (state, Netid): no allocation per line. */
+const STATE_ROWS = new Map<string, Lead>();
+function stateRow(state: TcpState, proto: string | undefined): Lead {
+  const key = proto === undefined ? state : `${proto} ${state}`;
+  let lead = STATE_ROWS.get(key);
+  if (!lead) {
+    lead = proto === undefined ? { kind: "row", state } : { kind: "row", state, proto };
+    STATE_ROWS.set(key, lead);
+  }
+  return lead;
+}
+
 /** Reads the leading Netid and State columns; the cursor is left at Recv-Q. */
-function readLead(cursor: Cursor): Lead {
-  let token = cursor.peek() ?? "";
+function readLead(cursor: Cursor, first: string): Lead {
+  let token = first;
   let proto: string | undefined;
+  let before = 0;
   if (NETIDS.has(token)) {
     if (token !== "tcp") return { kind: "skip", reason: `Netid "${token}" is not TCP` };
     proto = token;
-    cursor.next();
-    token = cursor.peek() ?? "";
+    before = cursor.pos;
+    token = cursor.next() ?? "";
   }
   const code = token.charCodeAt(0);
-  if (code >= 48 && code <= 57) return proto ? { kind: "row", state: null, proto } : { kind: "row", state: null };
-  const state = SS_STATES.get(token) ?? stateFromTool("ss", token);
-  if (state !== undefined) {
-    cursor.next();
-    return proto ? { kind: "row", state, proto } : { kind: "row", state };
+  if (code >= 48 && code <= 57) {
+    // No State column: give Recv-Q back.
+    if (proto === undefined) cursor.reset(cursor.line);
+    else cursor.pos = before;
+    return proto ? TCP_ROW : ROW;
   }
+  const state = SS_STATES.get(token) ?? stateFromTool("ss", token);
+  if (state !== undefined) return stateRow(state, proto);
   if (looksLikeStateWord(token)) {
     return { kind: "reject", reason: `unknown state "${token}" (expected one of ${expectedStates("ss")})` };
   }
@@ -170,14 +187,16 @@ function readExtras(text: string): Extras {
 
 export function parseSs(text: string, opts: SsOptions = {}): TextParseResult<ConnectionRecord> {
   const book = new LineBook<ConnectionRecord>(opts.source);
+  const reader = new Cursor("");
   let statelessWarned = false;
   book.walk(text, (line, lineNo) => {
     if (isBlank(line)) return book.blankLine();
     // ss -i and -m put details on the next line, indented with a tab.
     if (line.charCodeAt(0) === 9) return book.skip(lineNo, "detail line (ss -i/-m) under the socket above");
-    const cursor = new Cursor(line);
-    if (isHeader(cursor.peek() ?? "", line)) return book.headerLine();
-    const lead = readLead(cursor);
+    const cursor = reader.reset(line);
+    const first = cursor.next() ?? "";
+    if (isHeader(first, line)) return book.headerLine();
+    const lead = readLead(cursor, first);
     if (lead.kind === "skip") return book.skip(lineNo, lead.reason);
     if (lead.kind === "reject") return book.reject(lineNo, line, lead.reason);
     const state = lead.state ?? opts.state;
@@ -310,8 +329,9 @@ export function countStatesSs(input: string | Uint8Array, opts: SsOptions = {}):
     if (isBlank(line)) return book.blankLine();
     if (line.charCodeAt(0) === 9) return book.skip(lineNo, "detail line (ss -i/-m) under the socket above");
     const cursor = new Cursor(line);
-    if (isHeader(cursor.peek() ?? "", line)) return book.headerLine();
-    const lead = readLead(cursor);
+    const first = cursor.next() ?? "";
+    if (isHeader(first, line)) return book.headerLine();
+    const lead = readLead(cursor, first);
     if (lead.kind === "skip") return book.skip(lineNo, lead.reason);
     if (lead.kind === "reject") return book.reject(lineNo, line, lead.reason);
     if (!isDigit(cursor.line.charCodeAt(cursor.pos))) {
