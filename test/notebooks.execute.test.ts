@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runNotebooks, type NotebookResult } from "../src/notebook/index.js";
-import { joinText, parseNotebook, type Notebook } from "../src/notebook/nbformat.js";
+import { hasTag, joinText, parseNotebook, type Notebook } from "../src/notebook/nbformat.js";
 
 const DIR = "notebooks";
 const OUT = "test-artifacts/notebooks";
@@ -24,7 +24,53 @@ function outputText(nb: Notebook): string {
  * Per-chapter checks on what the executed notebook shows (file name → assertions on all its
  * output text), e.g. "01-four-way-close.ipynb": (text) => expect(text).toContain("FIN_WAIT_2").
  */
-const CHECKS: Record<string, (text: string, nb: Notebook) => void> = {};
+const CHECKS: Record<string, (text: string, nb: Notebook) => void> = {
+  "00-introduction.ipynb": (text) => {
+    expect(text).toContain("TIME_WAIT    Both FINs are acknowledged");
+    expect(text).toMatch(/FIN_WAIT_1 \|  FIN, ACK seq=\d+ ack=\d+/);
+    expect(text).toMatch(/\|-{20,}>\| CLOSE_WAIT/);
+  },
+  "01-four-way-close.ipynb": (text) => {
+    expect(text).toContain("<svg");
+    expect(text).toMatch(/wave 2: server ACK   ack=\d+ = u\+1 \? true/);
+    expect(text).toMatch(/wave 4: client ACK   seq=\d+ = u\+1 \? true, ack=\d+ = v\+1 \? true/);
+    expect(text).not.toContain("? false");
+    expect(text).toMatch(/the server sent [1-9]\d* bytes after the client's FIN was acknowledged/);
+    for (const s of ["ESTABLISHED → FIN_WAIT_1", "FIN_WAIT_1 → FIN_WAIT_2", "FIN_WAIT_2 → TIME_WAIT", "CLOSE_WAIT → LAST_ACK", "LAST_ACK → CLOSED"]) {
+      expect(text).toContain(s);
+    }
+  },
+  "02-why-four-not-three.ipynb": (text) => {
+    expect(text).toContain("three-way-close: C→S FIN+ACK | S→C FIN+ACK | C→S ACK");
+    expect(text).toMatch(/four-way-close: C→S FIN\+ACK \| S→C ACK \| .*S→C FIN\+ACK \| C→S ACK/);
+    expect(text).toContain("<svg");
+    expect(text).toMatch(/CLOSED \|  RST, ACK seq=/);
+  },
+  "03-state-machine.ipynb": (text) => {
+    expect(text).toContain("198 rows = 11 states × 18 events");
+    expect(text).toContain('data-state="CLOSING"');
+    expect(text).toMatch(/CLOSING \|[^\n]*\| CLOSING/);
+    expect(text).toMatch(/SYN_RCVD +RCV_RST +→ LISTEN/);
+  },
+  "04-time-wait.ipynb": (text) => {
+    expect(text).toMatch(/rfc9293 +TIME_WAIT from [\d.]+ s to [\d.]+ s = 240\.00 s/);
+    expect(text).toMatch(/linux +TIME_WAIT from [\d.]+ s to [\d.]+ s = 60\.00 s/);
+    expect(text).toMatch(/steady state: 600\d–600\d sockets/);
+    expect(text).toContain("ports exhausted at 28.232 s");
+    expect(text).toMatch(/[┼┤][─╭╮╯╰]/); // an asciichart was drawn
+    expect(text).toContain("(retransmission)");
+  },
+};
+
+/** Every solution cell shows the checker agreeing: a solution that is wrong fails the build. */
+function checkSolutions(nb: Notebook, file: string): void {
+  for (const [i, cell] of nb.cells.entries()) {
+    if (cell.cell_type !== "code" || !hasTag(cell, "solution")) continue;
+    const out = cell.outputs.map((o) => (o.output_type === "stream" ? joinText(o.text) : "")).join("");
+    expect(out, `${file} cell ${i + 1}`).toMatch(/^Right: /);
+    expect(out, `${file} cell ${i + 1}`).not.toContain("Not quite");
+  }
+}
 
 let results: NotebookResult[] = [];
 
@@ -44,5 +90,6 @@ describe("chapter notebooks execute through the runner", () => {
     const parsed = parseNotebook(readFileSync(r?.outPath ?? "", "utf8"), file);
     if (!parsed.ok) throw new Error(parsed.error);
     CHECKS[file.slice(DIR.length + 1)]?.(outputText(parsed.notebook), parsed.notebook);
+    checkSolutions(parsed.notebook, file);
   });
 });
