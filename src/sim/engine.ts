@@ -248,7 +248,7 @@ class Simulator {
         if (at !== undefined) this.q.push(us(at), K_STEP, ep.id, i);
       }
     }
-    if (this.sc.start === "established") for (const ep of this.eps) this.trigger(ep, 0);
+    if (this.sc.start === "established") for (const ep of this.eps) this.trigger(ep, TRIGGER_INDEX.established);
     const untilUs = us(this.sc.until);
     let processed = 0;
     let stoppedEarly = false;
