@@ -3,7 +3,7 @@
  * scan, so it is the fastest source; it shows no process names (ss -p does that by walking
  * every process's file descriptors, which is what makes it slow).
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { parseProcNetTcp } from "../../parse/proc.js";
 import type { ConnectionRecord, Diagnostic } from "../../parse/types.js";
 import type { Sample } from "../types.js";
@@ -25,16 +25,15 @@ export async function collectProc(opts: ProcOptions = {}): Promise<Sample> {
   const records: ConnectionRecord[] = [];
   const diagnostics: Diagnostic[] = [];
   const read: string[] = [];
-  const texts = await Promise.all(
-    PROC_FILES.map(async ({ path }) => {
-      const full = (opts.root ?? "") + path;
-      try {
-        return await readFile(full, "latin1");
-      } catch (err) {
-        return err as NodeJS.ErrnoException;
-      }
-    }),
-  );
+  // Synchronous on purpose: the kernel hands /proc/net/tcp out one page per read(), so 20,000
+  // sockets take ~1,000 reads, and an async readFile pays a thread-pool round trip for each.
+  const texts = PROC_FILES.map(({ path }) => {
+    try {
+      return readFileSync((opts.root ?? "") + path, "latin1");
+    } catch (err) {
+      return err as NodeJS.ErrnoException;
+    }
+  });
   PROC_FILES.forEach(({ path, family }, i) => {
     const text = texts[i];
     const full = (opts.root ?? "") + path;
