@@ -67,7 +67,8 @@ const LABEL_AT: Readonly<Record<string, { readonly t: number; readonly side: -1 
   "SYN_RCVD>CLOSE_WAIT": { t: 0.75, side: 0 },
   "FIN_WAIT_1>TIME_WAIT": { t: 0.42, side: 1 },
   "FIN_WAIT_2>CLOSED": { t: 0.62, side: -1 },
-  "SYN_SENT>CLOSED": { t: 0.3, side: 1 },
+  "SYN_SENT>CLOSED": { t: 0.7, side: -1 },
+  "LAST_ACK>CLOSED": { t: 0.3, side: 1 },
 };
 
 /** Which way each state's reset stub points (unit-ish vector). */
@@ -120,7 +121,9 @@ export function diagramEdges(): DiagramEdge[] {
       }
       const sent = o.send.join(", ");
       const list = g.bySend.get(sent) ?? [];
-      const ev = EVENT_LABELS[row.event] + shortCondition(c);
+      // RFC 9293's CLOSE is both close() and shutdown(SHUT_WR) (they differ only in the
+      // guarded cases, which keep their condition); one word keeps the figure readable.
+      const ev = (row.event === "SHUTDOWN_WRITE" ? EVENT_LABELS.CLOSE : EVENT_LABELS[row.event]) + shortCondition(c);
       if (!list.includes(ev)) list.push(ev);
       g.bySend.set(sent, list);
     }
@@ -298,7 +301,7 @@ export function renderStateDiagram(opts: StateDiagramOptions = {}): string {
   out.push(
     `<g class="legend"><path d="M20,${ly} L54,${ly}" marker-end="url(#${id}-arrow)"/>` +
       `<text x="62" y="${ly + 4}">RST, ABORT, user timeout, or a close() that resets → CLOSED (one stub per state instead of an edge across the figure)</text>` +
-      `<text x="20" y="${ly + 20}">Labels read "event / segments sent". [passiveOpen], [orphaned], [linux] … are conditions from the transition table.</text></g>`,
+      `<text x="20" y="${ly + 20}">Labels read "event / segments sent"; CLOSE is close() or shutdown(SHUT_WR). [passiveOpen], [orphaned], [linux] … are conditions from the table.</text></g>`,
   );
   out.push("</svg>");
   return out.join("\n") + "\n";
