@@ -198,6 +198,11 @@ export interface SimulationResult {
   readonly segments: number;
 }
 
+/** Never written: a scenario without link rules shares it. */
+const NO_RULES: number[] = [];
+const START_CLOSED: Readonly<Record<EndpointName, TcpState>> = Object.freeze({ client: "CLOSED", server: "CLOSED" });
+const START_ESTABLISHED: Readonly<Record<EndpointName, TcpState>> = Object.freeze({ client: "ESTABLISHED", server: "ESTABLISHED" });
+
 class Simulator {
   readonly q = new EventQueue();
   readonly events: TraceEvent[] = [];
@@ -232,8 +237,9 @@ class Simulator {
       new Endpoint(0, "client", issC, c.delayedAck, c.autoRead, sc.steps.client, waiting[0], this.rtoInit),
       new Endpoint(1, "server", issS, s.delayedAck, s.autoRead, sc.steps.server, waiting[1], this.rtoInit),
     ];
-    this.ruleHits = sc.link.rules.map(() => 0);
-    this.ruleFlags = sc.link.rules.map((r) => r.flags === undefined ? -1 : r.flags.reduce((m, f) => m | FLAG_BITS[f], 0));
+    const rules = sc.link.rules;
+    this.ruleHits = rules.length === 0 ? NO_RULES : rules.map(() => 0);
+    this.ruleFlags = rules.length === 0 ? NO_RULES : rules.map((r) => r.flags === undefined ? -1 : r.flags.reduce((m, f) => m | FLAG_BITS[f], 0));
     this.delayUs = us(sc.link.delay);
     this.reorderUs = us(sc.link.reorderDelay);
   }
@@ -295,9 +301,7 @@ class Simulator {
       seed: this.seed,
       events: this.events,
       final: { client: c.state, server: s.state },
-      initial: this.sc.start === "established"
-        ? { client: "ESTABLISHED", server: "ESTABLISHED" }
-        : { client: "CLOSED", server: "CLOSED" },
+      initial: this.sc.start === "established" ? START_ESTABLISHED : START_CLOSED,
     };
     return { trace, diagnostics: this.diagnostics, quiescent: !stoppedEarly, endTime: this.now / 1e6, segments: this.segments };
   }
@@ -320,12 +324,12 @@ class Simulator {
 
   /** `start: "established"`: both sides as if the handshake had just completed. */
   private preEstablish(c: Endpoint, s: Endpoint): void {
-    for (const [ep, peer] of [[c, s], [s, c]] as const) {
+    for (const ep of this.eps) {
       ep.state = "ESTABLISHED";
       ep.si = SI.ESTABLISHED;
       ep.synSent = true;
       ep.sndUna = ep.sndNxt = add(ep.iss, 1);
-      ep.rcvNxt = add(peer.iss, 1);
+      ep.rcvNxt = add((ep === c ? s : c).iss, 1);
       ep.haveRcv = true;
     }
     s.fl |= F_PASSIVE;
