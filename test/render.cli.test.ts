@@ -48,3 +48,18 @@ describe("tcp-lifecycle fsm", () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("docs/fsm-output.md", () => {
+  it("documents every field the json format prints", async () => {
+    const { readFileSync } = await import("node:fs");
+    const doc = readFileSync(join(import.meta.dirname, "..", "docs", "fsm-output.md"), "utf8");
+    const keys = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) { if (k !== "outcome") keys.add(k); walk(x); }
+    };
+    walk(TRANSITION_TABLE);
+    for (const k of keys) expect(doc, k).toContain(`\`${k}\``);
+    expect(doc).toContain("`outcome`");
+  });
+});
