@@ -55,6 +55,7 @@ export function registerSimulate(program: Command): void {
     .option("--profile <profile>", `behaviour profile: ${PROFILE_NAMES.join(" or ")} (default: the scenario's own)`)
     .option("--format <format>", `output: ${FORMATS.join(", ")}`, "ascii")
     .option("--seed <n>", "seed for ISSs and random loss (default: the scenario's own)")
+    .addHelpText("after", `\nPresets:\n${PRESET_NAMES.map((n) => `  ${n.padEnd(20)} ${PRESETS[n].title}`).join("\n")}\n`)
     .action((arg: string, opts: SimulateOptions) => {
       const format = choiceOption("--format", opts.format, FORMATS);
       const profile = opts.profile === undefined ? undefined : choiceOption<ProfileName>("--profile", opts.profile, PROFILE_NAMES);
