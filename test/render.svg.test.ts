@@ -139,4 +139,14 @@ describe("renderSvgLadder", () => {
       "client:TIME_WAIT", "server:TIME_WAIT", "client:CLOSED", "server:CLOSED",
     ]);
   });
+
+  it("tells a stepper after which segment each state appears", () => {
+    const els = elements(renderSvgLadder(FOUR_WAY));
+    const after = els.filter((n) => hasClass(n, "state")).map((n) => `${n.attrs["data-state"]}@${n.attrs["data-after-index"]}`);
+    // FIN (0) → CLOSE_WAIT; its ACK (1) → FIN_WAIT_2; server FIN (4) → TIME_WAIT; last ACK (5) → CLOSED.
+    expect(after).toEqual([
+      "ESTABLISHED@-1", "ESTABLISHED@-1", "FIN_WAIT_1@-1", "CLOSE_WAIT@0", "FIN_WAIT_2@1",
+      "LAST_ACK@3", "TIME_WAIT@4", "CLOSED@5", "CLOSED@5",
+    ]);
+  });
 });

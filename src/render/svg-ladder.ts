@@ -9,7 +9,7 @@
  *
  * For an in-page stepper every segment is a <g class="segment" data-index="i"> (i counts
  * segments in trace order from 0) and every state label a <g class="state" data-endpoint=…
- * data-state=…>; adding the class "current" to a segment highlights it.
+ * data-state=… data-after-index=…>; adding the class "current" to a segment highlights it.
  */
 import type { EndpointName, SegmentRecord, Trace } from "../sim/trace.js";
 import { arrivalTime, isDuplicate, ladderItems, segmentLabel, segmentMarks, TIME_EPSILON } from "./ladder-events.js";
@@ -166,22 +166,26 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
 
   // States: the initial ones above the first moment, then each change beside its side.
   const stacked = new Map<string, number>();
-  const stateLabel = (endpoint: EndpointName, state: string, sy: number, t: number | null): string => {
+  const stateLabel = (endpoint: EndpointName, state: string, sy: number, t: number | null, after = -1): string => {
     const key = `${endpoint}@${num(sy)}`;
     const k = stacked.get(key) ?? 0;
     stacked.set(key, k + 1);
     const x = endpoint === "client" ? xL - 10 : xR + 10;
     const anchor = endpoint === "client" ? "end" : "start";
     return (
-      `<g class="state" data-endpoint="${endpoint}" data-state="${state}"${t === null ? ' data-initial="true"' : ` data-t="${t}"`}>` +
+      `<g class="state" data-endpoint="${endpoint}" data-state="${state}"${t === null ? ' data-initial="true"' : ` data-t="${t}"`} data-after-index="${after}">` +
       `<text x="${x}" y="${num(sy + 4 + k * 14)}" text-anchor="${anchor}">${state}</text></g>`
     );
   };
   out.push('<g class="states">');
   out.push(stateLabel("client", trace.initial.client, top - 34, null));
   out.push(stateLabel("server", trace.initial.server, top - 34, null));
+  // data-after-index: the last segment (sent or arrived) before this change, so a stepper
+  // showing segments 0…i shows exactly the states with data-after-index <= i.
+  let seen = -1;
   for (const item of ladderItems(trace)) {
-    if (item.kind === "state") out.push(stateLabel(item.change.endpoint, item.change.to, yOf(item.change.t), item.change.t));
+    if (item.kind === "state") out.push(stateLabel(item.change.endpoint, item.change.to, yOf(item.change.t), item.change.t, seen));
+    else seen = Math.max(seen, item.index);
   }
   out.push("</g>");
 
