@@ -18,7 +18,8 @@ export interface Frame {
   readonly offset: number;
   /** Offset of the first packet byte in the file. */
   readonly dataOffset: number;
-  readonly data: Uint8Array;
+  /** Bytes captured (the frame is file[dataOffset, dataOffset + captured)). */
+  readonly captured: number;
   readonly origLen: number;
   readonly t: number;
   readonly interface: number;
@@ -107,7 +108,7 @@ export function readClassic(bytes: Uint8Array, sink: FrameSink): Container {
       frame,
       offset: p,
       dataOffset: p + 16,
-      data: bytes.subarray(p + 16, p + 16 + incl),
+      captured: incl,
       origLen: orig,
       t: sec + frac / unitsPerSecond,
       interface: 0,
@@ -264,7 +265,7 @@ function packetBlock(
   }
   return {
     dataOffset: dataAt,
-    data: new Uint8Array(view.buffer, view.byteOffset + dataAt, captured),
+    captured,
     origLen,
     t,
     interface: ifIndex,

@@ -44,16 +44,16 @@ function fromEthertype(type: number, at: number): NetworkLayer {
   return { kind: "other", what, reason: `not IP: ethertype ${hex}${ETHERTYPE_NAMES[type] ? ` (${what})` : ""}` };
 }
 
-function need(frame: Uint8Array, at: number, n: number, what: string): NetworkLayer | null {
-  if (frame.length >= at + n) return null;
-  return { kind: "bad", at, reason: `${what} truncated: need ${n} bytes, have ${Math.max(0, frame.length - at)}` };
+function need(end: number, at: number, n: number, what: string): NetworkLayer | null {
+  if (end >= at + n) return null;
+  return { kind: "bad", at, reason: `${what} truncated: need ${n} bytes, have ${Math.max(0, end - at)}` };
 }
 
 /** The IP version from the first nibble, for link types that carry bare IP. */
-function rawIp(frame: Uint8Array, at: number): NetworkLayer {
-  const short = need(frame, at, 1, "IP header");
+function rawIp(bytes: Uint8Array, at: number, end: number): NetworkLayer {
+  const short = need(end, at, 1, "IP header");
   if (short) return short;
-  const version = (frame[at] ?? 0) >> 4;
+  const version = (bytes[at] ?? 0) >> 4;
   if (version === 4 || version === 6) return { kind: "ip", version, at };
   return { kind: "bad", at, reason: `raw IP: expected IP version 4 or 6, got ${version}` };
 }
@@ -68,19 +68,18 @@ function fromFamily(family: number, at: number): NetworkLayer {
   return { kind: "other", what: `AF ${family}`, reason: `not IP: loopback address family ${family}` };
 }
 
-/** Find the network layer of one frame of the given link type. */
-export function decodeLink(linkType: number, frame: Uint8Array): NetworkLayer {
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+/** Find the network layer of the frame at bytes[start, end); offsets are positions in `bytes`. */
+export function decodeLink(linkType: number, bytes: Uint8Array, view: DataView, start: number, end: number): NetworkLayer {
   switch (linkType) {
     case 1: {
       // Ethernet II: dst(6) src(6) type(2), then any number of 802.1Q / 802.1ad tags (4 bytes each).
-      let at = 12;
+      let at = start + 12;
       for (;;) {
-        const short = need(frame, at, 2, at === 12 ? "Ethernet header" : "802.1Q tag");
+        const short = need(end, at, 2, at === start + 12 ? "Ethernet header" : "802.1Q tag");
         if (short) return short;
         const type = view.getUint16(at);
         if (type === 0x8100 || type === 0x88a8 || type === 0x9100) {
-          const tag = need(frame, at, 4, "802.1Q tag");
+          const tag = need(end, at, 4, "802.1Q tag");
           if (tag) return tag;
           at += 4;
           continue;
@@ -92,38 +91,38 @@ export function decodeLink(linkType: number, frame: Uint8Array): NetworkLayer {
     }
     case 113: {
       // Linux cooked v1: packet type(2) ARPHRD(2) address length(2) address(8) protocol(2).
-      const short = need(frame, 0, 16, "Linux cooked (SLL) header");
+      const short = need(end, start, 16, "Linux cooked (SLL) header");
       if (short) return short;
-      return fromEthertype(view.getUint16(14), 16);
+      return fromEthertype(view.getUint16(start + 14), start + 16);
     }
     case 276: {
       // Linux cooked v2: protocol(2) reserved(2) ifindex(4) ARPHRD(2) packet type(1) address length(1) address(8).
-      const short = need(frame, 0, 20, "Linux cooked v2 (SLL2) header");
+      const short = need(end, start, 20, "Linux cooked v2 (SLL2) header");
       if (short) return short;
-      return fromEthertype(view.getUint16(0), 20);
+      return fromEthertype(view.getUint16(start), start + 20);
     }
     case 0: {
       // The family is in the capturing host's byte order, which need not be the file's: a
       // family is always < 256, so whichever reading is small is the right one.
-      const short = need(frame, 0, 4, "loopback (NULL) header");
+      const short = need(end, start, 4, "loopback (NULL) header");
       if (short) return short;
-      const le = view.getUint32(0, true);
-      return fromFamily(le < 0x100 ? le : view.getUint32(0, false), 4);
+      const le = view.getUint32(start, true);
+      return fromFamily(le < 0x100 ? le : view.getUint32(start, false), start + 4);
     }
     case 108: {
       // OpenBSD DLT_LOOP: the family is always in network byte order.
-      const short = need(frame, 0, 4, "loopback (LOOP) header");
+      const short = need(end, start, 4, "loopback (LOOP) header");
       if (short) return short;
-      return fromFamily(view.getUint32(0, false), 4);
+      return fromFamily(view.getUint32(start, false), start + 4);
     }
     case 12:
     case 14:
     case 101:
-      return rawIp(frame, 0);
+      return rawIp(bytes, start, end);
     case 228:
-      return { kind: "ip", version: 4, at: 0 };
+      return { kind: "ip", version: 4, at: start };
     case 229:
-      return { kind: "ip", version: 6, at: 0 };
+      return { kind: "ip", version: 6, at: start };
     default:
       return { kind: "other", what: `link-type ${linkType}`, reason: `link type ${linkType} is not supported` };
   }

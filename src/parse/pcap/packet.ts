@@ -1,7 +1,6 @@
 /**
  * From one frame to a TCP segment: link layer, IPv4 (RFC 791) or IPv6 (RFC 8200), TCP
- * (RFC 9293 §3.1). Offsets in results are relative to the frame; the reader adds the
- * frame's position in the file.
+ * (RFC 9293 §3.1).
  */
 import type { Flag } from "../../sim/trace.js";
 import { ipv4ToString, ipv6ToString } from "./address.js";
@@ -53,21 +52,21 @@ interface IpPayload {
   readonly length: number;
 }
 
-function decodeIpv4(frame: Uint8Array, view: DataView, at: number): IpPayload | DecodedPacket {
-  if (frame.length < at + 20) return truncated(at, "IPv4 header", 20, frame.length - at);
-  const first = frame[at] ?? 0;
+function decodeIpv4(bytes: Uint8Array, view: DataView, at: number, end: number): IpPayload | DecodedPacket {
+  if (end < at + 20) return truncated(at, "IPv4 header", 20, end - at);
+  const first = bytes[at] ?? 0;
   if (first >> 4 !== 4) return bad(at, `IPv4 header: expected version 4, got ${first >> 4}`);
   const ihl = (first & 0x0f) * 4;
   if (ihl < 20) return bad(at, `IPv4 header: IHL ${first & 0x0f} is below the minimum of 5 (20 bytes)`);
-  if (frame.length < at + ihl) return truncated(at, "IPv4 header with options", ihl, frame.length - at);
+  if (end < at + ihl) return truncated(at, "IPv4 header with options", ihl, end - at);
   const total = view.getUint16(at + 2);
   // A total length of 0 is what TCP segmentation offload leaves in captured super-packets.
-  const length = total === 0 ? frame.length - at - ihl : total - ihl;
+  const length = total === 0 ? end - at - ihl : total - ihl;
   if (total !== 0 && total < ihl) return bad(at + 2, `IPv4 total length ${total} is smaller than the header (${ihl})`);
   const fragment = view.getUint16(at + 6);
   const moreFragments = (fragment & 0x2000) !== 0;
   const fragmentOffset = (fragment & 0x1fff) * 8;
-  const protocol = frame[at + 9] ?? 0;
+  const protocol = bytes[at + 9] ?? 0;
   if (moreFragments || fragmentOffset !== 0) {
     return {
       kind: "other",
@@ -75,27 +74,27 @@ function decodeIpv4(frame: Uint8Array, view: DataView, at: number): IpPayload | 
       reason: `IPv4 fragment (offset ${fragmentOffset}${moreFragments ? ", more fragments" : ""}, protocol ${protocol}): fragments are not reassembled`,
     };
   }
-  return { version: 4, src: ipv4ToString(frame, at + 12), dst: ipv4ToString(frame, at + 16), protocol, at: at + ihl, length };
+  return { version: 4, src: ipv4ToString(bytes, at + 12), dst: ipv4ToString(bytes, at + 16), protocol, at: at + ihl, length };
 }
 
 /** RFC 8200 §4: extension headers that may precede the upper-layer header. */
 const IPV6_EXTENSIONS = new Set([0, 43, 60, 135, 139, 140]);
 
-function decodeIpv6(frame: Uint8Array, view: DataView, at: number): IpPayload | DecodedPacket {
-  if (frame.length < at + 40) return truncated(at, "IPv6 header", 40, frame.length - at);
-  const version = (frame[at] ?? 0) >> 4;
+function decodeIpv6(bytes: Uint8Array, view: DataView, at: number, end: number): IpPayload | DecodedPacket {
+  if (end < at + 40) return truncated(at, "IPv6 header", 40, end - at);
+  const version = (bytes[at] ?? 0) >> 4;
   if (version !== 6) return bad(at, `IPv6 header: expected version 6, got ${version}`);
   const payload = view.getUint16(at + 4);
-  const src = ipv6ToString(frame, at + 8);
-  const dst = ipv6ToString(frame, at + 24);
-  let next = frame[at + 6] ?? 0;
+  const src = ipv6ToString(bytes, at + 8);
+  const dst = ipv6ToString(bytes, at + 24);
+  let next = bytes[at + 6] ?? 0;
   let p = at + 40;
   // A payload length of 0 means a jumbogram (RFC 2675) or offload: take what was captured.
-  let remaining = payload === 0 ? frame.length - p : payload;
+  let remaining = payload === 0 ? end - p : payload;
   for (;;) {
     if (IPV6_EXTENSIONS.has(next) || next === 44 || next === 51) {
-      if (frame.length < p + 8) return truncated(p, `IPv6 extension header ${next}`, 8, frame.length - p);
-      const following = frame[p] ?? 0;
+      if (end < p + 8) return truncated(p, `IPv6 extension header ${next}`, 8, end - p);
+      const following = bytes[p] ?? 0;
       let size: number;
       if (next === 44) {
         // Fragment header: fixed 8 bytes; only an atomic fragment (offset 0, M=0) is usable.
@@ -111,11 +110,11 @@ function decodeIpv6(frame: Uint8Array, view: DataView, at: number): IpPayload | 
         }
         size = 8;
       } else if (next === 51) {
-        size = ((frame[p + 1] ?? 0) + 2) * 4; // RFC 4302 §2.2: length in 4-byte units, minus 2
+        size = ((bytes[p + 1] ?? 0) + 2) * 4; // RFC 4302 §2.2: length in 4-byte units, minus 2
       } else {
-        size = ((frame[p + 1] ?? 0) + 1) * 8;
+        size = ((bytes[p + 1] ?? 0) + 1) * 8;
       }
-      if (frame.length < p + size) return truncated(p, `IPv6 extension header ${next}`, size, frame.length - p);
+      if (end < p + size) return truncated(p, `IPv6 extension header ${next}`, size, end - p);
       p += size;
       remaining -= size;
       next = following;
@@ -128,10 +127,13 @@ function decodeIpv6(frame: Uint8Array, view: DataView, at: number): IpPayload | 
 }
 
 const FLAG_BITS: readonly (readonly [Flag, number])[] = [["SYN", 0x02], ["FIN", 0x01], ["RST", 0x04], ["PSH", 0x08], ["ACK", 0x10]];
+/** The flag list for each combination of the five low bits, built once and shared. */
+const FLAG_LISTS: readonly (readonly Flag[])[] = Array.from({ length: 32 }, (_, bits) =>
+  Object.freeze(FLAG_BITS.filter(([, bit]) => (bits & bit) !== 0).map(([flag]) => flag)));
 
 /** TCP options, RFC 9293 §3.2. A malformed option ends the list and is reported. */
 function decodeOptions(
-  frame: Uint8Array, view: DataView, start: number, end: number,
+  bytes: Uint8Array, view: DataView, start: number, end: number,
 ): { options: TcpOptions; problems: { at: number; reason: string }[] } {
   const problems: { at: number; reason: string }[] = [];
   let mss: number | undefined;
@@ -143,11 +145,11 @@ function decodeOptions(
   const expectLength: Readonly<Record<number, number>> = { 2: 4, 3: 3, 4: 2, 8: 10 };
   let p = start;
   while (p < end) {
-    const kind = frame[p] ?? 0;
+    const kind = bytes[p] ?? 0;
     if (kind === 0) break; // End of Option List
     if (kind === 1) { p++; continue; } // NOP
     if (p + 1 >= end) { problems.push({ at: p, reason: `TCP option ${kind}: length byte missing` }); break; }
-    const length = frame[p + 1] ?? 0;
+    const length = bytes[p + 1] ?? 0;
     if (length < 2 || p + length > end) {
       problems.push({ at: p + 1, reason: `TCP option ${kind}: length ${length} does not fit the ${end - p} option bytes left` });
       break;
@@ -156,7 +158,7 @@ function decodeOptions(
     if (expected !== undefined && length !== expected) {
       problems.push({ at: p + 1, reason: `TCP option ${kind}: expected length ${expected}, got ${length}` });
     } else if (kind === 2) mss = view.getUint16(p + 2);
-    else if (kind === 3) windowScale = frame[p + 2] ?? 0;
+    else if (kind === 3) windowScale = bytes[p + 2] ?? 0;
     else if (kind === 4) sackPermitted = true;
     else if (kind === 8) timestamp = { value: view.getUint32(p + 2), echo: view.getUint32(p + 6) };
     else if (kind === 5) {
@@ -169,34 +171,33 @@ function decodeOptions(
     } else unknown.push({ kind, length });
     p += length;
   }
-  const options: TcpOptions = {
-    ...(mss !== undefined && { mss }),
-    ...(windowScale !== undefined && { windowScale }),
-    ...(sackPermitted !== undefined && { sackPermitted }),
-    ...(sack !== undefined && { sack }),
-    ...(timestamp !== undefined && { timestamp }),
-    ...(unknown.length > 0 && { unknown }),
-  };
+  const options: { -readonly [K in keyof TcpOptions]: TcpOptions[K] } = {};
+  if (mss !== undefined) options.mss = mss;
+  if (windowScale !== undefined) options.windowScale = windowScale;
+  if (sackPermitted !== undefined) options.sackPermitted = sackPermitted;
+  if (sack !== undefined) options.sack = sack;
+  if (timestamp !== undefined) options.timestamp = timestamp;
+  if (unknown.length > 0) options.unknown = unknown;
   return { options, problems };
 }
 
-function decodeTcp(frame: Uint8Array, view: DataView, ip: IpPayload): DecodedPacket {
+function decodeTcp(bytes: Uint8Array, view: DataView, ip: IpPayload, end: number): DecodedPacket {
   const at = ip.at;
-  if (frame.length < at + 20) return truncated(at, "TCP header", 20, frame.length - at);
-  const dataOffset = ((frame[at + 12] ?? 0) >> 4) * 4;
+  if (end < at + 20) return truncated(at, "TCP header", 20, end - at);
+  const dataOffset = ((bytes[at + 12] ?? 0) >> 4) * 4;
   if (dataOffset < 20) return bad(at + 12, `TCP header: data offset ${dataOffset / 4} is below the minimum of 5 (20 bytes)`);
-  if (frame.length < at + dataOffset) return truncated(at, "TCP header with options", dataOffset, frame.length - at);
+  if (end < at + dataOffset) return truncated(at, "TCP header with options", dataOffset, end - at);
   if (ip.length < dataOffset) {
     return bad(at, `TCP header is ${dataOffset} bytes but the IP payload is only ${ip.length}`);
   }
   const flagBits = view.getUint16(at + 12) & 0x01ff;
-  const { options, problems } = decodeOptions(frame, view, at + 20, at + dataOffset);
+  const { options, problems } = decodeOptions(bytes, view, at + 20, at + dataOffset);
   return {
     kind: "tcp",
     ipVersion: ip.version,
     src: { address: ip.src, port: view.getUint16(at) },
     dst: { address: ip.dst, port: view.getUint16(at + 2) },
-    flags: FLAG_BITS.filter(([, bit]) => (flagBits & bit) !== 0).map(([flag]) => flag),
+    flags: FLAG_LISTS[flagBits & 0x1f] ?? [],
     flagBits,
     seq: view.getUint32(at + 4),
     ack: view.getUint32(at + 8),
@@ -208,12 +209,15 @@ function decodeTcp(frame: Uint8Array, view: DataView, ip: IpPayload): DecodedPac
   };
 }
 
-export function decodePacket(linkType: number, frame: Uint8Array): DecodedPacket {
-  const net = decodeLink(linkType, frame);
+/**
+ * Decode the frame at bytes[start, end) (its captured bytes). Offsets in the result are
+ * absolute (positions in `bytes`), so they are file offsets when `bytes` is the file.
+ */
+export function decodePacket(linkType: number, bytes: Uint8Array, view: DataView, start: number, end: number): DecodedPacket {
+  const net = decodeLink(linkType, bytes, view, start, end);
   if (net.kind !== "ip") return net;
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const ip = net.version === 4 ? decodeIpv4(frame, view, net.at) : decodeIpv6(frame, view, net.at);
+  const ip = net.version === 4 ? decodeIpv4(bytes, view, net.at, end) : decodeIpv6(bytes, view, net.at, end);
   if ("kind" in ip) return ip;
   if (ip.protocol !== 6) return notTcp(ip.protocol);
-  return decodeTcp(frame, view, ip);
+  return decodeTcp(bytes, view, ip, end);
 }

@@ -31,6 +31,7 @@ export function readPcap(bytes: Uint8Array, options: ReadPcapOptions = {}): Pcap
 
   let frames = 0;
   let lastT = 0;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const sink = {
     diagnostic: diagnose,
     frame(frame: Frame): void {
@@ -38,31 +39,38 @@ export function readPcap(bytes: Uint8Array, options: ReadPcapOptions = {}): Pcap
       // Simple packet blocks carry no timestamp: they get the previous packet's time.
       const t = Number.isNaN(frame.t) ? lastT : frame.t;
       lastT = t;
-      const packet = decodePacket(frame.linkType, frame.data);
+      const sliced = frame.captured < frame.origLen;
+      const packet = decodePacket(frame.linkType, bytes, view, frame.dataOffset, frame.dataOffset + frame.captured);
       if (packet.kind === "other") {
         skip(frame, packet.what, packet.reason);
         return;
       }
       if (packet.kind === "bad") {
-        const sliced = frame.data.length < frame.origLen;
         const reason = sliced
-          ? `${packet.reason} (the record holds ${frame.data.length} of ${frame.origLen} bytes: snapshot length too small)`
+          ? `${packet.reason} (the record holds ${frame.captured} of ${frame.origLen} bytes: snapshot length too small)`
           : packet.reason;
-        diagnose(frame.dataOffset + packet.at, `frame ${frame.frame}: ${reason}`);
+        diagnose(packet.at, `frame ${frame.frame}: ${reason}`);
         skip(frame, "malformed", reason);
         return;
       }
-      for (const problem of packet.problems) {
-        diagnose(frame.dataOffset + problem.at, `frame ${frame.frame}: ${problem.reason}`);
-      }
-      const { kind: _k, problems: _p, ...tcp } = packet;
+      for (const problem of packet.problems) diagnose(problem.at, `frame ${frame.frame}: ${problem.reason}`);
       segments.push({
         frame: frame.frame,
         offset: frame.offset,
         t,
         interface: frame.interface,
-        ...tcp,
-        sliced: frame.data.length < frame.origLen,
+        ipVersion: packet.ipVersion,
+        src: packet.src,
+        dst: packet.dst,
+        flags: packet.flags,
+        flagBits: packet.flagBits,
+        seq: packet.seq,
+        ack: packet.ack,
+        len: packet.len,
+        window: packet.window,
+        urgent: packet.urgent,
+        options: packet.options,
+        sliced,
       });
     },
   };
