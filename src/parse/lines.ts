@@ -39,27 +39,6 @@ export function isBlank(line: string): boolean {
   return true;
 }
 
-export interface Fields {
-  readonly tokens: string[];
-  /** Index in the line where the text after the last token taken starts (spaces skipped). */
-  readonly rest: number;
-}
-
-/** Up to `max` whitespace-separated fields, and where the remainder of the line begins. */
-export function fields(line: string, max = Infinity): Fields {
-  const tokens: string[] = [];
-  const n = line.length;
-  let i = 0;
-  while (i < n && isSpace(line.charCodeAt(i))) i++;
-  while (i < n && tokens.length < max) {
-    const start = i;
-    while (i < n && !isSpace(line.charCodeAt(i))) i++;
-    tokens.push(line.slice(start, i));
-    while (i < n && isSpace(line.charCodeAt(i))) i++;
-  }
-  return { tokens, rest: i };
-}
-
 /** A non-negative decimal integer, or undefined (no regex: this runs per field). */
 export function decimal(text: string): number | undefined {
   const n = text.length;

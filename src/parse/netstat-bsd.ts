@@ -11,9 +11,10 @@
  */
 import { dotAddress } from "./address.js";
 import { Cursor, LineBook, decimal, isBlank, type ParseOptions } from "./lines.js";
-import { expectedStates, stateFromTool } from "./state-names.js";
+import { readNetstatRow, type NetstatRowSpec } from "./netstat-row.js";
 import type { ConnectionRecord, TextParseResult } from "./types.js";
 
+const ROW: NetstatRowSpec = { tool: "netstat-bsd", address: dotAddress, queues: true };
 const TCP_PROTOS = new Set(["tcp", "tcp4", "tcp6", "tcp46"]);
 const NOT_TCP_PROTOS = /^(udp|udp4|udp6|udp46|icm4|icm6|icmp|icmp6|raw|raw4|raw6|divert|sctp|sctp4|sctp6|unix)$/;
 
@@ -44,24 +45,10 @@ export function parseNetstatBsd(text: string, opts: ParseOptions = {}): TextPars
       if (NOT_TCP_PROTOS.test(proto)) return book.skip(lineNo, `Proto "${proto}" is not TCP`);
       return book.reject(lineNo, line, `expected Proto tcp4, tcp6, tcp46 or tcp at the start, got "${proto}"`);
     }
-    const recvQText = c.next() ?? "";
-    const sendQText = c.next() ?? "";
-    const recvQ = decimal(recvQText);
-    const sendQ = decimal(sendQText);
-    if (recvQ === undefined) return book.reject(lineNo, line, `Recv-Q "${recvQText}" is not a number`);
-    if (sendQ === undefined) return book.reject(lineNo, line, `Send-Q "${sendQText}" is not a number`);
-    const local = dotAddress(c.next() ?? "");
-    if (typeof local === "string") return book.reject(lineNo, line, `local address: ${local}`);
-    const remote = dotAddress(c.next() ?? "");
-    if (typeof remote === "string") return book.reject(lineNo, line, `foreign address: ${remote}`);
-    const stateText = c.next() ?? "";
-    const state = stateFromTool("netstat-bsd", stateText);
-    if (state === undefined) {
-      return book.reject(lineNo, line, `unknown state "${stateText}" (expected one of ${expectedStates("netstat-bsd")})`);
-    }
-    const record: { -readonly [K in keyof ConnectionRecord]: ConnectionRecord[K] } = {
-      line: lineNo, state, local, remote, recvQ, sendQ, proto,
-    };
+    const row = readNetstatRow(c, lineNo, ROW);
+    if (typeof row === "string") return book.reject(lineNo, line, row);
+    const record = row;
+    record.proto = proto;
     if (pidColumn !== -1) {
       const after: string[] = [];
       for (let t = c.next(); t !== undefined; t = c.next()) after.push(t);

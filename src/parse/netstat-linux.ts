@@ -10,9 +10,11 @@
  */
 import { colonAddress } from "./address.js";
 import { Cursor, LineBook, decimal, isBlank, type ParseOptions } from "./lines.js";
-import { expectedStates, stateFromTool } from "./state-names.js";
+import { readNetstatRow, type NetstatRowSpec } from "./netstat-row.js";
 import { parseNetstatTimer } from "./timer.js";
 import type { ConnectionRecord, SocketProcess, TextParseResult } from "./types.js";
+
+const ROW: NetstatRowSpec = { tool: "netstat-linux", address: colonAddress, queues: true };
 
 interface Columns {
   user: boolean;
@@ -57,24 +59,10 @@ export function parseNetstatLinux(text: string, opts: ParseOptions = {}): TextPa
       if (NOT_TCP_PROTOS.test(proto)) return book.skip(lineNo, `Proto "${proto}" is not TCP`);
       return book.reject(lineNo, line, `expected Proto tcp or tcp6 at the start, got "${proto}"`);
     }
-    const recvQText = c.next() ?? "";
-    const sendQText = c.next() ?? "";
-    const recvQ = decimal(recvQText);
-    const sendQ = decimal(sendQText);
-    if (recvQ === undefined) return book.reject(lineNo, line, `Recv-Q "${recvQText}" is not a number`);
-    if (sendQ === undefined) return book.reject(lineNo, line, `Send-Q "${sendQText}" is not a number`);
-    const local = colonAddress(c.next() ?? "");
-    if (typeof local === "string") return book.reject(lineNo, line, `local address: ${local}`);
-    const remote = colonAddress(c.next() ?? "");
-    if (typeof remote === "string") return book.reject(lineNo, line, `foreign address: ${remote}`);
-    const stateText = c.next() ?? "";
-    const state = stateFromTool("netstat-linux", stateText);
-    if (state === undefined) {
-      return book.reject(lineNo, line, `unknown state "${stateText}" (expected one of ${expectedStates("netstat-linux")})`);
-    }
-    const record: { -readonly [K in keyof ConnectionRecord]: ConnectionRecord[K] } = {
-      line: lineNo, state, local, remote, recvQ, sendQ, proto,
-    };
+    const row = readNetstatRow(c, lineNo, ROW);
+    if (typeof row === "string") return book.reject(lineNo, line, row);
+    const record = row;
+    record.proto = proto;
     const tail: string[] = [];
     for (let t = c.next(); t !== undefined; t = c.next()) tail.push(t);
     // Listings get concatenated: the timer is recognised by its shape, whatever the header said.

@@ -13,8 +13,10 @@
  */
 import { colonAddress } from "./address.js";
 import { Cursor, LineBook, decimal, isBlank, type ParseOptions } from "./lines.js";
-import { expectedStates, stateFromTool } from "./state-names.js";
+import { readNetstatRow, type NetstatRowSpec } from "./netstat-row.js";
 import type { ConnectionRecord, TextParseResult } from "./types.js";
+
+const ROW: NetstatRowSpec = { tool: "netstat-windows", address: colonAddress, queues: false };
 
 export function parseNetstatWindows(text: string, opts: ParseOptions = {}): TextParseResult<ConnectionRecord> {
   const book = new LineBook<ConnectionRecord>(opts.source);
@@ -49,18 +51,10 @@ export function parseNetstatWindows(text: string, opts: ParseOptions = {}): Text
       }
     }
     if (proto !== "TCP") return book.reject(lineNo, line, `expected Proto TCP at the start, got "${proto}"`);
-    const local = colonAddress(c.next() ?? "");
-    if (typeof local === "string") return book.reject(lineNo, line, `local address: ${local}`);
-    const remote = colonAddress(c.next() ?? "");
-    if (typeof remote === "string") return book.reject(lineNo, line, `foreign address: ${remote}`);
-    const stateText = c.next() ?? "";
-    const state = stateFromTool("netstat-windows", stateText);
-    if (state === undefined) {
-      return book.reject(lineNo, line, `unknown state "${stateText}" (expected one of ${expectedStates("netstat-windows")})`);
-    }
-    const record: { -readonly [K in keyof ConnectionRecord]: ConnectionRecord[K] } = {
-      line: lineNo, state, local, remote, proto: local.address.includes(":") ? "tcp6" : "tcp",
-    };
+    const row = readNetstatRow(c, lineNo, ROW);
+    if (typeof row === "string") return book.reject(lineNo, line, row);
+    const record = row;
+    record.proto = record.local.address.includes(":") ? "tcp6" : "tcp";
     const pidText = c.next();
     if (pidText !== undefined) {
       const pid = decimal(pidText);

@@ -31,7 +31,8 @@ function hexPair(text: string): [number, number] | undefined {
   const a = hex(text.slice(0, colon));
   const rawB = text.slice(colon + 1);
   // A 64-bit kernel prints a negative long as 16 hex digits; that is an expired timer, i.e. 0.
-  const b = rawB.length === 16 && /^[89a-fA-F]/.test(rawB) ? 0 : hex(rawB.length === 16 ? rawB.slice(8) : rawB);
+  const negative = rawB.length === 16 && /^[89a-fA-F]/.test(rawB);
+  const b = negative ? 0 : hex(rawB.length > 8 ? rawB.replace(/^0+(?=.)/, "") : rawB);
   if (a === undefined || b === undefined) return undefined;
   return [a, b];
 }

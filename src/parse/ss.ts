@@ -185,28 +185,50 @@ function readExtras(text: string): Extras {
   return extras;
 }
 
-export function parseSs(text: string, opts: SsOptions = {}): TextParseResult<ConnectionRecord> {
-  const book = new LineBook<ConnectionRecord>(opts.source);
-  const reader = new Cursor("");
-  let statelessWarned = false;
-  book.walk(text, (line, lineNo) => {
-    if (isBlank(line)) return book.blankLine();
+/**
+ * The part of reading an ss line that parseSs and countStatesSs share: blank, detail,
+ * header, Netid and State columns. Lines that are not socket rows are accounted for in the
+ * book here; a row comes back with the cursor at Recv-Q.
+ */
+class SsRowReader {
+  private readonly cursor = new Cursor("");
+  private statelessWarned = false;
+
+  constructor(
+    private readonly book: LineBook<unknown>,
+    private readonly givenState: TcpState | undefined,
+  ) {}
+
+  read(line: string, lineNo: number): { cursor: Cursor; state: TcpState; proto: string | undefined } | null {
+    const book = this.book;
+    if (isBlank(line)) return book.blankLine(), null;
     // ss -i and -m put details on the next line, indented with a tab.
-    if (line.charCodeAt(0) === 9) return book.skip(lineNo, "detail line (ss -i/-m) under the socket above");
-    const cursor = reader.reset(line);
+    if (line.charCodeAt(0) === 9) return book.skip(lineNo, "detail line (ss -i/-m) under the socket above"), null;
+    const cursor = this.cursor.reset(line);
     const first = cursor.next() ?? "";
-    if (isHeader(first, line)) return book.headerLine();
+    if (isHeader(first, line)) return book.headerLine(), null;
     const lead = readLead(cursor, first);
-    if (lead.kind === "skip") return book.skip(lineNo, lead.reason);
-    if (lead.kind === "reject") return book.reject(lineNo, line, lead.reason);
-    const state = lead.state ?? opts.state;
+    if (lead.kind === "skip") return book.skip(lineNo, lead.reason), null;
+    if (lead.kind === "reject") return book.reject(lineNo, line, lead.reason), null;
+    const state = lead.state ?? this.givenState;
     if (state === undefined) {
-      if (!statelessWarned) {
-        statelessWarned = true;
+      if (!this.statelessWarned) {
+        this.statelessWarned = true;
         book.warn(STATELESS_REASON, lineNo, line);
       }
-      return book.skip(lineNo, STATELESS_REASON);
+      return book.skip(lineNo, STATELESS_REASON), null;
     }
+    return { cursor, state, proto: lead.proto };
+  }
+}
+
+export function parseSs(text: string, opts: SsOptions = {}): TextParseResult<ConnectionRecord> {
+  const book = new LineBook<ConnectionRecord>(opts.source);
+  const rows = new SsRowReader(book, opts.state);
+  book.walk(text, (line, lineNo) => {
+    const row = rows.read(line, lineNo);
+    if (row === null) return;
+    const { cursor, state, proto } = row;
     const recvQText = cursor.next() ?? "";
     const sendQText = cursor.next() ?? "";
     const localText = cursor.next();
@@ -225,7 +247,7 @@ export function parseSs(text: string, opts: SsOptions = {}): TextParseResult<Con
     const record: {
       -readonly [K in keyof ConnectionRecord]: ConnectionRecord[K];
     } = { line: lineNo, state, local, remote, recvQ, sendQ };
-    if (lead.proto !== undefined) record.proto = lead.proto;
+    if (proto !== undefined) record.proto = proto;
     if (!cursor.atEnd()) {
       const extras = readExtras(cursor.rest());
       if (extras.timer) record.timer = extras.timer;
@@ -324,28 +346,14 @@ export function countStatesSs(input: string | Uint8Array, opts: SsOptions = {}):
   const counts = emptyCounts();
   const book = new LineBook<never>(opts.source);
   let counted = 0;
-  let statelessWarned = false;
+  const rows = new SsRowReader(book, opts.state);
   const careful = (line: string, lineNo: number): void => {
-    if (isBlank(line)) return book.blankLine();
-    if (line.charCodeAt(0) === 9) return book.skip(lineNo, "detail line (ss -i/-m) under the socket above");
-    const cursor = new Cursor(line);
-    const first = cursor.next() ?? "";
-    if (isHeader(first, line)) return book.headerLine();
-    const lead = readLead(cursor, first);
-    if (lead.kind === "skip") return book.skip(lineNo, lead.reason);
-    if (lead.kind === "reject") return book.reject(lineNo, line, lead.reason);
-    if (!isDigit(cursor.line.charCodeAt(cursor.pos))) {
-      return book.reject(lineNo, line, `expected Recv-Q (a number) after the state, got "${cursor.peek() ?? ""}"`);
+    const row = rows.read(line, lineNo);
+    if (row === null) return;
+    if (!isDigit(line.charCodeAt(row.cursor.pos))) {
+      return book.reject(lineNo, line, `expected Recv-Q (a number) after the state, got "${row.cursor.peek() ?? ""}"`);
     }
-    const state = lead.state ?? opts.state;
-    if (state === undefined) {
-      if (!statelessWarned) {
-        statelessWarned = true;
-        book.warn(STATELESS_REASON, lineNo, line);
-      }
-      return book.skip(lineNo, STATELESS_REASON);
-    }
-    counts[state]++;
+    counts[row.state]++;
     counted++;
   };
   const fast = new Float64Array(STATES.length);

@@ -12,6 +12,21 @@ export type StateTool = "ss" | "proc" | "netstat-linux" | "netstat-bsd" | "netst
 
 type Spellings = Readonly<Record<TcpState, readonly string[]>>;
 
+/** net-tools netstat.c tcp_state[]: the kernel's enum names. */
+const NETSTAT_LINUX: Spellings = {
+  ESTABLISHED: ["ESTABLISHED"],
+  SYN_SENT: ["SYN_SENT"],
+  SYN_RCVD: ["SYN_RECV"],
+  FIN_WAIT_1: ["FIN_WAIT1"],
+  FIN_WAIT_2: ["FIN_WAIT2"],
+  TIME_WAIT: ["TIME_WAIT"],
+  CLOSED: ["CLOSE"],
+  CLOSE_WAIT: ["CLOSE_WAIT"],
+  LAST_ACK: ["LAST_ACK"],
+  LISTEN: ["LISTEN"],
+  CLOSING: ["CLOSING"],
+};
+
 export const STATE_SPELLINGS: Readonly<Record<StateTool, Spellings>> = {
   ss: {
     ESTABLISHED: ["ESTAB"],
@@ -41,19 +56,7 @@ export const STATE_SPELLINGS: Readonly<Record<StateTool, Spellings>> = {
     LISTEN: ["0A"],
     CLOSING: ["0B"],
   },
-  "netstat-linux": {
-    ESTABLISHED: ["ESTABLISHED"],
-    SYN_SENT: ["SYN_SENT"],
-    SYN_RCVD: ["SYN_RECV"],
-    FIN_WAIT_1: ["FIN_WAIT1"],
-    FIN_WAIT_2: ["FIN_WAIT2"],
-    TIME_WAIT: ["TIME_WAIT"],
-    CLOSED: ["CLOSE"],
-    CLOSE_WAIT: ["CLOSE_WAIT"],
-    LAST_ACK: ["LAST_ACK"],
-    LISTEN: ["LISTEN"],
-    CLOSING: ["CLOSING"],
-  },
+  "netstat-linux": NETSTAT_LINUX,
   "netstat-bsd": {
     ESTABLISHED: ["ESTABLISHED"],
     SYN_SENT: ["SYN_SENT"],
@@ -81,18 +84,11 @@ export const STATE_SPELLINGS: Readonly<Record<StateTool, Spellings>> = {
     LISTEN: ["LISTENING"],
     CLOSING: ["CLOSING"],
   },
+  // include/net/tcp_states.h without the TCP_ prefix, as bcc's tcpstates prints them:
+  // net-tools' names plus the request socket's NEW_SYN_RECV.
   kernel: {
-    ESTABLISHED: ["ESTABLISHED"],
-    SYN_SENT: ["SYN_SENT"],
+    ...NETSTAT_LINUX,
     SYN_RCVD: ["SYN_RECV", "NEW_SYN_RECV"],
-    FIN_WAIT_1: ["FIN_WAIT1"],
-    FIN_WAIT_2: ["FIN_WAIT2"],
-    TIME_WAIT: ["TIME_WAIT"],
-    CLOSED: ["CLOSE"],
-    CLOSE_WAIT: ["CLOSE_WAIT"],
-    LAST_ACK: ["LAST_ACK"],
-    LISTEN: ["LISTEN"],
-    CLOSING: ["CLOSING"],
   },
 };
 
