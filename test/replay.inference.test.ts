@@ -141,3 +141,19 @@ describe("simultaneous close (RFC 9293 §3.6 Fig. 13)", () => {
     ]);
   });
 });
+
+it("a segment after the connection closed draws a RST from the side that has no connection any more", () => {
+  const [c] = replaySegments([
+    ...handshake(),
+    seg("c>s", "RST", 101, 0),
+    seg("s>c", "PSH+ACK", 501, 101, 5), // the server had not seen the RST yet
+    seg("c>s", "RST", 101, 0),
+  ]);
+  // CLOSED × data → answer with a RST (§3.10.7.1); the RST then reaches a server that is CLOSED too.
+  expect(c?.segments[4]?.steps.map((s) => `${s.endpoint}:${s.event}:${s.from}>${s.to}`)).toEqual(["client:RCV_DATA:CLOSED>CLOSED"]);
+  expect(c?.segments[5]?.steps.map((s) => `${s.endpoint}:${s.event}:${s.outcome}`)).toEqual(["server:RCV_RST:ignored"]);
+  expect(c?.anomalies.map((a) => a.message)).toEqual([
+    "client sent a RST in ESTABLISHED: the connection is aborted, not closed",
+    "client sent a RST in CLOSED: it answers a segment for a connection it does not have",
+  ]);
+});

@@ -52,7 +52,8 @@ export interface Inference {
 
 const has = (s: PcapSegment, flag: "SYN" | "FIN" | "RST" | "ACK"): boolean => s.flags.includes(flag);
 const other = (e: EndpointName): EndpointName => (e === "client" ? "server" : "client");
-const SYNCHRONIZED_ABORT: ReadonlySet<TcpState> = new Set(["CLOSED", "LISTEN"]);
+/** Without a connection, a RST is a reply to a stray segment (§3.10.7.1, §3.10.7.2), not an abort. */
+const NO_CONNECTION: ReadonlySet<TcpState> = new Set(["CLOSED", "LISTEN"]);
 const CLOSABLE: ReadonlySet<TcpState> = new Set(["SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT"]);
 
 function initialStates(segments: readonly PcapSegment[], clientKey: (s: PcapSegment) => boolean) {
@@ -158,8 +159,10 @@ export function inferStates(
       anomalies.push({ kind: refused ? "connection-refused" : "rst", endpoint: from, segment: index, frame: s.frame,
         message: refused
           ? "a RST answered the SYN: nothing listened on the port (ECONNREFUSED)"
-          : `${from} sent a RST in ${sender.state}: the connection is aborted, not closed` });
-      if (!SYNCHRONIZED_ABORT.has(sender.state)) {
+          : NO_CONNECTION.has(sender.state)
+            ? `${from} sent a RST in ${sender.state}: it answers a segment for a connection it does not have`
+            : `${from} sent a RST in ${sender.state}: the connection is aborted, not closed` });
+      if (!NO_CONNECTION.has(sender.state)) {
         // Data after close() is answered with a RST (Linux TCPAbortOnData); otherwise an abort.
         if ((sender.state === "FIN_WAIT_1" || sender.state === "FIN_WAIT_2") && sender.receivedData) {
           apply(from, "RCV_DATA", { orphaned: true });
