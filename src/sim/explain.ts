@@ -41,7 +41,7 @@ const TEXT: readonly string[] = [
   "A second copy of a segment: the link duplicated it.",
 ];
 
-const LOST = TEXT.map((s) => `Lost on the link. ${s}`);
+const LOST = TEXT.map((s) => `${s.slice(0, -1)}, but the link lost it.`);
 
 export function explainSegment(why: Why, dropped: boolean): string {
   return (dropped ? LOST : TEXT)[why] ?? "";
