@@ -60,6 +60,13 @@ describe("when capture is impossible", () => {
     expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
   });
 
+  it("an output file tcpdump cannot write is named as such, not as a capture permission", async () => {
+    const file = join(scratch, "x.pcap");
+    const fake = fakeTcpdump("nowrite", `echo "tcpdump: ${file}: Permission denied" >&2\nexit 1`);
+    expect(await startCapture({ ports: [9], tcpdump: fake, file })).toEqual({
+      ok: false, reason: `tcpdump cannot write the capture file: tcpdump: ${file}: Permission denied` });
+  });
+
   it("rejects bad ports before starting anything", async () => {
     expect(await startCapture({ ports: [] })).toEqual({ ok: false, reason: "capture needs at least one port to filter on" });
     expect(await startCapture({ ports: [70000] })).toEqual({ ok: false, reason: "capture: port 70000 is not an integer in 1..65535" });

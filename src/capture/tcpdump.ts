@@ -79,10 +79,12 @@ function count(stderr: string, what: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-function unavailableReason(stderr: string, code: string | undefined, exitCode: number | undefined): string {
+function unavailableReason(stderr: string, code: string | undefined, exitCode: number | undefined, file: string): string {
   if (code === "ENOENT") return TCPDUMP_MISSING;
-  if (/permission|Operation not permitted|EPERM/i.test(stderr)) return TCPDUMP_NOT_PERMITTED;
   const last = stderr.trim().split("\n").filter(Boolean).pop() ?? "no output";
+  // "tcpdump: /dir/x.pcap: Permission denied" is about the output file, not about capturing.
+  if (stderr.includes(`${file}:`)) return `tcpdump cannot write the capture file: ${last}`;
+  if (/permission|Operation not permitted|EPERM/i.test(stderr)) return TCPDUMP_NOT_PERMITTED;
   return `tcpdump exited before it started capturing (exit code ${exitCode ?? "none"}): ${last}`;
 }
 
@@ -141,7 +143,7 @@ export async function startCapture(options: CaptureOptions): Promise<RunningCapt
     if (started === "timeout") {
       return { ok: false, reason: `tcpdump did not report "listening on" within ${options.startTimeoutMs ?? 5000} ms` };
     }
-    return { ok: false, reason: unavailableReason(stderr, result.code, result.exitCode) };
+    return { ok: false, reason: unavailableReason(stderr, result.code, result.exitCode, file) };
   }
 
   let stopping: Promise<CaptureSummary> | null = null;
