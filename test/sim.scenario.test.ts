@@ -171,6 +171,17 @@ describe("scenario runs", () => {
     expect(times(2920, "linux")).toEqual([0.05]); // two full segments: the second is ACKed at once
   });
 
+  it("stops at the time limit, and says so", () => {
+    const s = ok({ start: "established", until: 0.5, steps: { client: [{ at: 0, do: "close" }], server: [] },
+      link: { rules: [{ action: "drop", from: "client", flags: ["FIN", "ACK"] }] } });
+    const r = runSimulation(s);
+    expect(r.quiescent).toBe(false);
+    expect(r.diagnostics).toEqual(["stopped at the time limit (until = 0.5s) with events still pending"]);
+    expect(r.trace.final.client).toBe("FIN_WAIT_1");
+    const capped = runSimulation(s, { maxEvents: 1 });
+    expect(capped.diagnostics).toEqual(["stopped after 1 events at t=0s"]);
+  });
+
   it("RST in SYN_RCVD returns a passive opener to LISTEN", () => {
     const s = ok({
       steps: { client: [{ at: 0, do: "connect" }, { at: 0.07, do: "abort" }], server: [{ at: 0, do: "listen" }] },
