@@ -23,18 +23,6 @@ const REPEATS = 3;
 const TARGET_RATIO = 5; // issue 4: "at least 5× faster than the pipeline"
 const PIPELINE = "awk '{print $1}' \"$1\" | sort | uniq -c";
 
-/** mulberry32: small, seeded, good enough to pick states and ports. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // A busy web/API host: mostly ESTAB and TIME-WAIT, some of everything else (ss spellings).
 const MIX = [
   ["ESTAB", 0.42],
@@ -50,8 +38,8 @@ const MIX = [
   ["UNCONN", 0.01],
 ];
 
-function generate(file) {
-  const rand = prng(SEED);
+function generate(file, seededRandom) {
+  const rand = seededRandom(SEED);
   const pick = () => {
     let x = rand();
     for (const [state, p] of MIX) if ((x -= p) < 0) return state;
@@ -114,10 +102,12 @@ const sameCounts = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 export async function run() {
   const { countStatesSs, parseSs, countByState, stateFromTool, STATES } = await import("../dist/index.js");
+  // The simulator's seeded PRNG (mulberry32), so the file is the same on every machine.
+  const { seededRandom } = await import("../dist/sim/prng.js");
   const dir = mkdtempSync(path.join(os.tmpdir(), "tcp-lifecycle-bench-"));
   const file = path.join(dir, "ss-tan.txt");
   try {
-    generate(file);
+    generate(file, seededRandom);
     const bytes = statSync(file).size;
     const mb = bytes / 1e6;
 

@@ -16,8 +16,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const cli = `${root}dist/cli/main.js`;
 const linux = existsSync("/proc/net/tcp");
 
-function run(args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 30_000 });
+function run(args: readonly string[], env: NodeJS.ProcessEnv = process.env): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 30_000, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -135,6 +135,16 @@ describe.skipIf(!existsSync(cli))("tcp-lifecycle monitor (built CLI)", () => {
     expect(out).toContain("\x1b[?1049h\x1b[?25l");
     expect(out.lastIndexOf("\x1b[?25h\x1b[?1049l")).toBeGreaterThan(out.lastIndexOf("\x1b[H\x1b[2J"));
     expect(out).toContain("Ctrl-C to stop");
+  });
+
+  it.each([
+    ["ss", "tcp-lifecycle: ss was not found on this system: it is part of iproute2 (apt-get install iproute2)"],
+    ["netstat", "tcp-lifecycle: netstat was not found on this system: on Linux it is part of net-tools"],
+  ])("a missing %s is a user error that names it and how to install it (exit 2)", (source, message) => {
+    const r = run(["monitor", "--once", "--source", source], { ...process.env, PATH: "/nonexistent" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it.each([

@@ -14,6 +14,7 @@ import {
   connectionKey,
   parseDuration,
   renderView,
+  resolveSource,
   type Sample,
   type SystemFacts,
 } from "../src/monitor/index.js";
@@ -271,5 +272,20 @@ describe("the text view", () => {
     expect(text).toContain("! close-wait-pileup: 150 connections in CLOSE_WAIT (threshold 100)");
     expect(text).not.toMatch(/\x1b\[/);
     expect(renderView(snap, series, { color: true })).toMatch(/\x1b\[/);
+  });
+});
+
+describe("choosing a source", () => {
+  it.each([
+    ["auto", "linux", false, "proc"],
+    ["auto", "linux", true, "ss"],
+    ["auto", "darwin", false, "netstat-bsd"],
+    ["auto", "freebsd", true, "netstat-bsd"],
+    ["auto", "win32", false, "netstat-windows"],
+    ["netstat", "linux", false, "netstat-linux"],
+    ["ss", "linux", false, "ss"],
+    ["proc", "linux", true, "proc"],
+  ] as const)("%s on %s (processes %s) → %s", (choice, platform, processes, source) => {
+    expect(resolveSource(choice, platform, processes)).toBe(source);
   });
 });
