@@ -1,0 +1,75 @@
+/** The shape every demo module exports, and the steps most demos share. */
+import type net from "node:net";
+import type { PresetName } from "../sim/presets.js";
+import type { DemoHarness, DemoTuple } from "./harness.js";
+import type { DemoName, DemoOptions } from "./types.js";
+
+export interface PreparedDemo {
+  /** The ports to capture on: known before any connection is made. */
+  readonly ports: readonly number[];
+  run(): Promise<void>;
+}
+
+export interface DemoDefinition {
+  readonly name: DemoName;
+  readonly title: string;
+  /** One paragraph for learners: what the demo does and what to look for. */
+  readonly description: string;
+  /** The simulator preset the demo reproduces on the real kernel, when there is one. */
+  readonly preset?: PresetName;
+  /** Open the server(s) and return the ports; `run` then makes the connections and steps. */
+  prepare(h: DemoHarness, options: DemoOptions): Promise<PreparedDemo>;
+}
+
+export interface Established {
+  readonly client: net.Socket;
+  readonly peer: net.Socket;
+  readonly tuple: DemoTuple;
+}
+
+/** Connect, accept, and record the first step: both ends ESTABLISHED. */
+export async function establish(
+  h: DemoHarness,
+  server: net.Server,
+  port: number,
+  options: { allowHalfOpen?: boolean; paused?: boolean } = {},
+): Promise<Established> {
+  const accepting = h.accept(server);
+  const client = await h.connect(port, options);
+  const peer = await accepting;
+  const tuple: DemoTuple = { host: h.host, clientPort: client.localPort ?? 0, serverPort: port };
+  await h.observe("connect(): the three-way handshake completes", { client: "ESTABLISHED", server: "ESTABLISHED" }, tuple);
+  return { client, peer, tuple };
+}
+
+/** Count the bytes a socket receives (it starts flowing). */
+export function countBytes(socket: net.Socket): { readonly bytes: () => number; until(n: number): Promise<void> } {
+  let bytes = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  socket.on("data", (chunk: Buffer) => {
+    bytes += chunk.length;
+    for (const w of waiters.filter((w) => bytes >= w.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
+  return {
+    bytes: () => bytes,
+    until: (n) =>
+      bytes >= n
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`received ${bytes} of ${n} bytes within 5000 ms`)), 5000);
+            waiters.push({ n, resolve: () => { clearTimeout(timer); resolve(); } });
+          }),
+  };
+}
+
+/** Resolve with the socket's error code once it errors or closes ("none" when it closed cleanly). */
+export function closeReason(socket: net.Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let code = "none";
+    socket.once("error", (err: NodeJS.ErrnoException) => { code = err.code ?? err.message; });
+    socket.once("close", () => resolve(code));
+  });
+}

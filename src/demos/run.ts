@@ -1,0 +1,99 @@
+/**
+ * Running a demo: prepare (servers first, so the ports are known), optionally start tcpdump
+ * filtered on those ports, run the steps, stop the capture and replay it, and — always, in
+ * a finally block — close everything the demo opened.
+ */
+import { rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { replayCaptureFile } from "../capture/file.js";
+import { startCapture, type CaptureUnavailable, type RunningCapture } from "../capture/tcpdump.js";
+import type { Trace } from "../sim/trace.js";
+import { abortRst } from "./abort-rst.js";
+import { closeUnreadData } from "./close-unread-data.js";
+import { closeWaitLeak } from "./close-wait-leak.js";
+import { connectRefused } from "./connect-refused.js";
+import { crash } from "./crash.js";
+import type { DemoDefinition } from "./definition.js";
+import { fourWayClose } from "./four-way-close.js";
+import { halfClose } from "./half-close.js";
+import { DemoHarness } from "./harness.js";
+import { threeWayClose } from "./three-way-close.js";
+import { timeWaitPileup } from "./time-wait-pileup.js";
+import { DEMO_NAMES, type DemoCapture, type DemoName, type DemoOptions, type DemoResult, type DemoSegment } from "./types.js";
+
+export const DEMOS: Readonly<Record<DemoName, DemoDefinition>> = {
+  "four-way-close": fourWayClose,
+  "three-way-close": threeWayClose,
+  "half-close": halfClose,
+  "abort-rst": abortRst,
+  "close-unread-data": closeUnreadData,
+  "close-wait-leak": closeWaitLeak,
+  "time-wait-pileup": timeWaitPileup,
+  "connect-refused": connectRefused,
+  crash,
+};
+
+export function listDemos(): readonly DemoDefinition[] {
+  return DEMO_NAMES.map((n) => DEMOS[n]);
+}
+
+interface Captured {
+  readonly capture: DemoCapture;
+  readonly segments: readonly DemoSegment[];
+  readonly traces: readonly Trace[];
+}
+
+async function finishCapture(running: RunningCapture): Promise<Captured> {
+  const summary = await running.stop();
+  try {
+    const { pcap, replay } = await replayCaptureFile(summary.file, { relative: true, source: "demo capture" });
+    const segments: DemoSegment[] = replay.connections.flatMap((c) =>
+      c.segments.map((s) => ({ connection: c.id, from: s.from, to: s.to, flags: s.flags, seq: s.seq, ack: s.ack, len: s.len })),
+    );
+    return {
+      capture: { ok: true, filter: summary.filter, file: summary.file, packets: pcap.segments.length, connections: replay.connections.length },
+      segments,
+      traces: replay.connections.map((c) => c.trace),
+    };
+  } finally {
+    // The pcap was read; the temporary directory startCapture made is ours to remove.
+    await rm(dirname(summary.file), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Run one demo against the kernel. Throws only on a bug or an injected failure (after
+ * cleaning up); a kernel that does not do what was expected gives `ok: false`.
+ */
+export async function runDemo(name: DemoName, options: DemoOptions = {}): Promise<DemoResult> {
+  const def = DEMOS[name];
+  const h = new DemoHarness(options);
+  let running: RunningCapture | CaptureUnavailable | undefined;
+  let captured: Captured | undefined;
+  try {
+    const prepared = await def.prepare(h, options);
+    if (options.capture) running = await startCapture({ ports: prepared.ports });
+    try {
+      await prepared.run();
+    } finally {
+      if (running?.ok) {
+        const r = running;
+        running = undefined;
+        captured = await finishCapture(r);
+      }
+    }
+  } finally {
+    if (running?.ok) await running.stop().then((s) => rm(dirname(s.file), { recursive: true, force: true }), () => {});
+    await h.cleanup();
+  }
+  const capture: DemoCapture | undefined = captured?.capture ?? (running && !running.ok ? { ok: false, reason: running.reason } : undefined);
+  return {
+    demo: name,
+    title: def.title,
+    steps: h.steps,
+    segments: captured?.segments ?? [],
+    ok: h.steps.length > 0 && h.steps.every((s) => s.ok),
+    ...(capture && { capture }),
+    ...(captured && { traces: captured.traces }),
+  };
+}
