@@ -275,64 +275,81 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-/** ss spellings by a 32-bit hash of their characters, so the fast path allocates nothing per line. */
-interface Spelling {
-  readonly codes: readonly number[];
-  /** Index in STATES: the fast path counts into an array. */
-  readonly index: number;
+/**
+ * ss spellings by (length, first, last character): a direct-indexed table, so the fast path
+ * neither hashes nor allocates. The middle characters are compared after the lookup. A
+ * spelling whose key is taken is left to the careful path.
+ */
+const MAX_SPELLING = 15;
+const fastKey = (length: number, first: number, last: number): number => ((length & 15) << 10) | ((first & 31) << 5) | (last & 31);
+const FAST_SLOTS = new Int8Array(1 << 14).fill(-1);
+const FAST_CODES: number[][] = [];
+const FAST_STATE_INDEX: number[] = [];
+for (const [name, state] of SS_STATES) {
+  if (name.length < 2 || name.length > MAX_SPELLING) continue;
+  const key = fastKey(name.length, name.charCodeAt(0), name.charCodeAt(name.length - 1));
+  if (FAST_SLOTS[key] !== -1) continue;
+  FAST_SLOTS[key] = FAST_CODES.length;
+  FAST_CODES.push([...name].map((ch) => ch.charCodeAt(0)));
+  FAST_STATE_INDEX.push(STATES.indexOf(state));
 }
-
-function hashCodes(codes: readonly number[]): number {
-  let h = 0;
-  for (const c of codes) h = (Math.imul(h, 31) + c) | 0;
-  return h;
-}
-
-const BY_HASH: ReadonlyMap<number, Spelling> = (() => {
-  const map = new Map<number, Spelling>();
-  for (const [name, state] of SS_STATES) {
-    const codes = [...name].map((ch) => ch.charCodeAt(0));
-    const h = hashCodes(codes);
-    // Two spellings with one hash would make the fast path ambiguous; the careful path takes over then.
-    if (map.has(h)) throw new Error(`ss state spellings collide: ${name}`);
-    map.set(h, { codes, index: STATES.indexOf(state) });
-  }
-  return map;
-})();
 
 /**
  * The fast path for one line: the index in STATES of the line's State when it is a known
- * spelling followed by spaces and a digit (Recv-Q), else -1. Written twice, for strings and for bytes,
- * so that each loop stays monomorphic (this runs a million times).
+ * spelling followed by spaces and a digit (Recv-Q), else -1. Written twice, for strings and
+ * for bytes, so that each loop stays monomorphic (this runs a million times).
  */
 function fastStateOfString(text: string, start: number, end: number): number {
-  let h = 0;
   let i = start;
-  for (; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32) break;
-    h = (Math.imul(h, 31) + c) | 0;
-  }
-  const spelling = BY_HASH.get(h);
-  if (spelling === undefined || i - start !== spelling.codes.length) return -1;
-  for (let k = 0; k < spelling.codes.length; k++) if (text.charCodeAt(start + k) !== spelling.codes[k]) return -1;
+  const limit = Math.min(end, start + MAX_SPELLING + 1);
+  while (i < limit && text.charCodeAt(i) !== 32) i++;
+  const length = i - start;
+  if (length < 2 || length > MAX_SPELLING) return -1;
+  const slot = FAST_SLOTS[fastKey(length, text.charCodeAt(start), text.charCodeAt(i - 1))]!;
+  if (slot === -1) return -1;
+  const codes = FAST_CODES[slot]!;
+  if (codes.length !== length) return -1;
+  for (let k = 1; k < length - 1; k++) if (text.charCodeAt(start + k) !== codes[k]) return -1;
   while (i < end && text.charCodeAt(i) === 32) i++;
-  return i < end && isDigit(text.charCodeAt(i)) ? spelling.index : -1;
+  return i < end && isDigit(text.charCodeAt(i)) ? FAST_STATE_INDEX[slot]! : -1;
 }
 
 function fastStateOfBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0;
   let i = start;
-  for (; i < end; i++) {
-    const c = bytes[i]!;
-    if (c === 32) break;
-    h = (Math.imul(h, 31) + c) | 0;
-  }
-  const spelling = BY_HASH.get(h);
-  if (spelling === undefined || i - start !== spelling.codes.length) return -1;
-  for (let k = 0; k < spelling.codes.length; k++) if (bytes[start + k] !== spelling.codes[k]) return -1;
+  const limit = Math.min(end, start + MAX_SPELLING + 1);
+  while (i < limit && bytes[i] !== 32) i++;
+  const length = i - start;
+  if (length < 2 || length > MAX_SPELLING) return -1;
+  const slot = FAST_SLOTS[fastKey(length, bytes[start]!, bytes[i - 1]!)]!;
+  if (slot === -1) return -1;
+  const codes = FAST_CODES[slot]!;
+  if (codes.length !== length) return -1;
+  for (let k = 1; k < length - 1; k++) if (bytes[start + k] !== codes[k]) return -1;
   while (i < end && bytes[i] === 32) i++;
-  return i < end && isDigit(bytes[i]!) ? spelling.index : -1;
+  return i < end && isDigit(bytes[i]!) ? FAST_STATE_INDEX[slot]! : -1;
+}
+
+/** The bytes loop of countStatesSs, on its own so that V8 optimises it alone. Returns [lines, counted]. */
+function countBytes(input: Uint8Array, fast: Float64Array, careful: (line: string, lineNo: number) => void): [number, number] {
+  const decoder = new TextDecoder("utf-8");
+  const length = input.length;
+  let lineNo = 0;
+  let counted = 0;
+  let start = 0;
+  while (start < length) {
+    let end = input.indexOf(10, start);
+    if (end === -1) end = length;
+    lineNo++;
+    const index = fastStateOfBytes(input, start, end);
+    if (index !== -1) {
+      fast[index]!++;
+      counted++;
+    } else {
+      careful(decoder.decode(input.subarray(start, end > start && input[end - 1] === 13 ? end - 1 : end)), lineNo);
+    }
+    start = end + 1;
+  }
+  return [lineNo, counted];
 }
 
 /**
@@ -375,22 +392,7 @@ export function countStatesSs(input: string | Uint8Array, opts: SsOptions = {}):
       start = end + 1;
     }
   } else {
-    const decoder = new TextDecoder("utf-8");
-    const length = input.length;
-    let start = 0;
-    while (start < length) {
-      let end = input.indexOf(10, start);
-      if (end === -1) end = length;
-      lineNo++;
-      const index = fastStateOfBytes(input, start, end);
-      if (index !== -1) {
-        fast[index]++;
-        counted++;
-      } else {
-        careful(decoder.decode(input.subarray(start, end > start && input[end - 1] === 13 ? end - 1 : end)), lineNo);
-      }
-      start = end + 1;
-    }
+    [lineNo, counted] = countBytes(input, fast, careful);
   }
   STATES.forEach((state, i) => (counts[state] += fast[i]!));
   const lines = book.account();
