@@ -87,4 +87,10 @@ describe("chapter", () => {
     expect(c).toMatchObject({ slug: "07-half-close", number: "07", title: "Half-close", description: "A socket that sent its FIN can still receive." });
     expect(c.toc).toEqual([{ level: 2, id: "try-it", text: "Try it" }]);
   });
+
+  it("drops a leading chapter number from the title, since the page shows it beside the title", () => {
+    const nb = parseNotebook(JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "markdown", metadata: {}, source: "# 4 · TIME_WAIT\n" }] }), "x");
+    expect(renderChapter(nb, "04-time-wait.ipynb", createMarkdown()).title).toBe("TIME_WAIT");
+    expect(renderChapter(nb, "05-other.ipynb", createMarkdown()).title).toBe("4 · TIME_WAIT");
+  });
 });

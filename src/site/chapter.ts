@@ -88,6 +88,9 @@ export function renderChapter(nb: Notebook, file: string, md: MarkdownIt): Chapt
   });
 
   if (title === "") title = slug;
+  // "4 · TIME_WAIT" in chapter 04: the number is shown beside the title already.
+  const numbered = /^0*(\d+)\s*[·.:—–-]\s*(.+)$/u.exec(title);
+  if (numbered && number !== "" && Number(numbered[1]) === Number(number)) title = numbered[2]!;
   return {
     slug,
     number,

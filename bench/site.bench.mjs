@@ -1,0 +1,147 @@
+/**
+ * The tutorial site build (issue 6), measured in one run on a copy of the notebooks:
+ *   - a full build from clean: every notebook executed through the runner, then rendered
+ *     (baseline: executing the same notebooks alone, so the ratio is what rendering adds);
+ *   - a rebuild with nothing changed, in-process and as the `tcp-lifecycle site build`
+ *     command a user runs (node start-up included) — target under 1 s;
+ *   - a rebuild after editing one markdown cell of one notebook — it must re-execute only that
+ *     notebook (checked on the runner's `cached` flags; the bench fails otherwise);
+ *   - page weight per chapter: HTML + CSS + JS the page loads, against the 300 KB target.
+ * The notebooks are notebooks/*.ipynb; while there are none, the runner's passing fixtures.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const name = "site";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CLI = join(ROOT, "dist", "cli", "main.js");
+const FIXTURES = ["passing", "skip-execution", "raises-exception"].map((f) => join(ROOT, "test", "fixtures", "notebooks", `${f}.ipynb`));
+
+function sources() {
+  const dir = join(ROOT, "notebooks");
+  const chapters = readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => join(dir, f));
+  return chapters.length > 0
+    ? { files: chapters, set: "notebooks/*.ipynb" }
+    : { files: FIXTURES, set: "the runner's passing fixtures (no chapters yet)" };
+}
+
+const r3 = (x) => Math.round(x * 1000) / 1000;
+
+async function timed(fn) {
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Append a sentence to the last markdown cell: a one-cell edit. */
+function editOneMarkdownCell(file) {
+  const nb = JSON.parse(readFileSync(file, "utf8"));
+  const cell = [...nb.cells].reverse().find((c) => c.cell_type === "markdown");
+  if (!cell) throw new Error(`${file}: no markdown cell to edit`);
+  const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+  cell.source = `${source}\n\nEdited by the site benchmark.\n`;
+  writeFileSync(file, JSON.stringify(nb, null, 1) + "\n");
+}
+
+export async function run() {
+  const { buildSite } = await import(pathToFileURL(join(ROOT, "dist", "site", "index.js")).href);
+  const { runNotebooks } = await import(pathToFileURL(join(ROOT, "dist", "notebook", "index.js")).href);
+  const { files, set } = sources();
+  // Inside the project (build/ is ignored): the notebooks import "tcp-lifecycle" by name,
+  // which resolves through this package's node_modules.
+  mkdirSync(join(ROOT, "build"), { recursive: true });
+  const work = mkdtempSync(join(ROOT, "build", "site-bench-"));
+  try {
+    const nbDir = join(work, "notebooks");
+    mkdirSync(nbDir);
+    // Chapter order comes from the file names; fixtures get numbers so they sort like chapters.
+    const copies = files.map((f, i) => {
+      const base = f.split("/").pop();
+      const target = join(nbDir, /^\d/.test(base) ? base : `${String(i).padStart(2, "0")}-${base}`);
+      copyFileSync(f, target);
+      return target;
+    });
+    const options = { notebooks: copies, outDir: join(work, "site"), executedDir: join(work, "executed") };
+
+    const executeOnly = await timed(() => runNotebooks(copies, { outDir: join(work, "execute-only"), force: true }));
+    const full = await timed(() => buildSite(options));
+    const fullFig = { name: `full site build from clean, ${copies.length} notebooks`, value: r3(full.seconds), unit: "s" };
+
+    const unchanged = await timed(() => buildSite(options));
+    const rerun = unchanged.value.runs.filter((r) => !r.cached).map((r) => r.file);
+    // The cache key includes dist/: a build of the library during the bench rightly re-executes.
+    if (rerun.length > 0) throw new Error(`a rebuild with nothing changed executed ${rerun.join(", ")} (was dist/ rebuilt meanwhile?)`);
+    const cli = spawnSync(process.execPath, [CLI, "site", "build", ...copies, "--out", options.outDir, "--executed", options.executedDir], { encoding: "utf8" });
+    if (cli.status !== 0) throw new Error(`tcp-lifecycle site build exited ${cli.status}:\n${cli.stderr}`);
+    const cliTimed = await timed(() => {
+      const r = spawnSync(process.execPath, [CLI, "site", "build", ...copies, "--out", options.outDir, "--executed", options.executedDir], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`tcp-lifecycle site build exited ${r.status}:\n${r.stderr}`);
+      return r;
+    });
+
+    const edited = copies[Math.min(1, copies.length - 1)];
+    editOneMarkdownCell(edited);
+    const oneEdit = await timed(() => buildSite(options));
+    const executed = oneEdit.value.runs.filter((r) => !r.cached).map((r) => r.file);
+    const onlyThat = executed.length === 1 && executed[0] === edited;
+    if (!onlyThat) throw new Error(`editing one markdown cell of ${edited} re-executed: ${executed.join(", ") || "nothing"}`);
+
+    const figures = [
+      {
+        ...fullFig,
+        baseline: { name: "executing the same notebooks alone (runner, --force)", value: r3(executeOnly.seconds), unit: "s" },
+        ratio: r3(full.seconds / executeOnly.seconds),
+        note: `${set}; ratio = full build ÷ execution alone (what rendering, search index and bundling add)`,
+      },
+      {
+        name: "rebuild, nothing changed (in-process buildSite)",
+        value: r3(unchanged.seconds),
+        unit: "s",
+        baseline: fullFig,
+        ratio: r3(unchanged.seconds / full.seconds),
+        target: { op: "<", value: 1, unit: "s" },
+        note: "ratio = rebuild ÷ full build; every notebook answered by the runner's cache",
+      },
+      {
+        name: "rebuild, nothing changed (`tcp-lifecycle site build`, node start-up included)",
+        value: r3(cliTimed.seconds),
+        unit: "s",
+        baseline: fullFig,
+        ratio: r3(cliTimed.seconds / full.seconds),
+        target: { op: "<", value: 1, unit: "s" },
+        note: "ratio = rebuild ÷ full build; wall clock of the command",
+      },
+      {
+        name: "rebuild after editing one markdown cell",
+        value: r3(oneEdit.seconds),
+        unit: "s",
+        baseline: fullFig,
+        ratio: r3(oneEdit.seconds / full.seconds),
+        target: "re-executes only the edited notebook",
+        met: onlyThat,
+        note: `executed: ${executed.map((f) => f.split("/").pop()).join(", ")}; the other ${copies.length - 1} from cache`,
+      },
+    ];
+
+    const size = (path) => full.value.files.find((f) => f.path === path)?.bytes ?? 0;
+    const shared = size("assets/site.css") + size("assets/theme.js") + size("assets/site.js");
+    for (const chapter of full.value.chapters) {
+      const bytes = size(`${chapter.slug}.html`) + shared + (chapter.widgets.length > 0 ? size("assets/widget.js") : 0);
+      figures.push({
+        name: `page weight: ${chapter.slug} (HTML + CSS + JS${chapter.widgets.length > 0 ? ", widget included" : ""})`,
+        value: r3(bytes / 1024),
+        unit: "KB",
+        baseline: { name: "the issue's limit", value: 300, unit: "KB" },
+        ratio: r3(bytes / 1024 / 300),
+        target: { op: "<=", value: 300, unit: "KB" },
+        note: `ratio = weight ÷ limit; notebook downloads and the search index (${r3(size("search-index.json") / 1024)} KB, fetched on first search) not counted`,
+      });
+    }
+    return { figures };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
