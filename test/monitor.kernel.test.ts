@@ -63,7 +63,7 @@ function listen(host: string, allowHalfOpen: boolean): Promise<{ server: net.Ser
 
 function connect(port: number, host: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const c = net.connect({ port, host }, () => resolve(c));
+    const c: net.Socket = net.connect({ port, host }, () => resolve(c));
     c.once("error", reject);
   });
 }

@@ -273,6 +273,22 @@ describe("the text view", () => {
     expect(text).not.toMatch(/\x1b\[/);
     expect(renderView(snap, series, { color: true })).toMatch(/\x1b\[/);
   });
+
+  it("fits a terminal's height by shrinking the tables and the chart, keeping the anomalies", () => {
+    const busy = sample([
+      ...lines(150, (i) => closeWait(i % 15, `app${i % 12}`, 1000 + (i % 12), 8000 + (i % 12))),
+      ...lines(30, (i) => timeWait(i)),
+    ]);
+    const snap = buildSnapshot(busy, FACTS);
+    const series = new StateSeries();
+    for (let t = 0; t < 20; t++) series.push(t * 1000, { ...snap.counts, TIME_WAIT: t });
+    const tall = renderView(snap, series, { width: 100 });
+    expect(tall.split("\n").length).toBeGreaterThan(40);
+    const fitted = renderView(snap, series, { width: 100, height: 40 });
+    expect(fitted.split("\n").length).toBeLessThanOrEqual(40);
+    expect(fitted).toContain("! close-wait-pileup");
+    expect(fitted).toContain("Counts over time");
+  });
 });
 
 describe("choosing a source", () => {

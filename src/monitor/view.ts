@@ -17,6 +17,8 @@ export interface ViewOptions {
   /** Terminal width; bars and the chart fit in it. */
   readonly width?: number;
   readonly chartHeight?: number;
+  /** Terminal rows: the live view drops table rows and chart height to fit. */
+  readonly height?: number;
   readonly intervalMs?: number;
 }
 
@@ -103,6 +105,17 @@ function filterText(s: Snapshot): string {
 
 /** The whole view for one snapshot (and the series so far, if any). */
 export function renderView(s: Snapshot, series?: StateSeries, opts: ViewOptions = {}): string {
+  if (opts.height === undefined) return composeView(s, series, opts, 10);
+  // A live terminal: shrink the tables, then the chart, until the anomalies (at the bottom) fit.
+  let text = "";
+  for (const [rows, chartHeight] of [[10, 8], [5, 6], [3, 4], [0, 4], [0, 2]] as const) {
+    text = composeView(s, series, { ...opts, chartHeight: Math.min(chartHeight, opts.chartHeight ?? 8) }, rows);
+    if (text.split("\n").length <= opts.height) break;
+  }
+  return text;
+}
+
+function composeView(s: Snapshot, series: StateSeries | undefined, opts: ViewOptions, tableRows: number): string {
   const color = opts.color ?? false;
   const width = opts.width ?? 80;
   const header =
@@ -111,8 +124,8 @@ export function renderView(s: Snapshot, series?: StateSeries, opts: ViewOptions 
   const blocks: string[][] = [
     [header],
     countsTable(s, width, color),
-    portsTable(s.byPort, color),
-    processTable(s.byProcess, color),
+    portsTable(s.byPort.slice(0, tableRows), color),
+    processTable(s.byProcess.slice(0, tableRows), color),
     series ? renderSeriesChart(series, opts) : [],
     renderAnomalies(s, color),
   ];

@@ -126,7 +126,8 @@ async function run(opts: MonitorOpts): Promise<void> {
           if (opts.json) {
             out.write(JSON.stringify(snapshot) + "\n");
           } else if (live) {
-            const view = renderView(snapshot, series, { color, width: out.columns ?? 80, intervalMs });
+            const height = out.rows !== undefined ? out.rows - 2 : undefined;
+            const view = renderView(snapshot, series, { color, width: out.columns ?? 80, intervalMs, ...(height ? { height } : {}) });
             out.write(HOME_CLEAR + view + "\nCtrl-C to stop\n");
           } else {
             out.write(renderView(snapshot, series, { width: 80, intervalMs }) + "\n");
