@@ -48,7 +48,8 @@ afterAll(async () => {
 });
 
 function run(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  // Other work on the machine may hold tens of thousands of sockets: allow a large listing.
+  return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 512 * 1024 * 1024 });
 }
 
 function ours(result: TextParseResult<ConnectionRecord>): string[] {

@@ -329,7 +329,7 @@ function fastStateOfBytes(bytes: Uint8Array, start: number, end: number): number
   return i < end && isDigit(bytes[i]!) ? FAST_STATE_INDEX[slot]! : -1;
 }
 
-/** The bytes loop of countStatesSs, on its own so that V8 optimises it alone. Returns [lines, counted]. */
+/** The bytes loop of countStatesSs, on its own so that V8 optimises it alone. Returns [lines, lines counted by the fast path]. */
 function countBytes(input: Uint8Array, fast: Float64Array, careful: (line: string, lineNo: number) => void): [number, number] {
   const decoder = new TextDecoder("utf-8");
   const length = input.length;
@@ -392,7 +392,10 @@ export function countStatesSs(input: string | Uint8Array, opts: SsOptions = {}):
       start = end + 1;
     }
   } else {
-    [lineNo, counted] = countBytes(input, fast, careful);
+    // careful() counts the lines it reads; countBytes returns the fast path's count.
+    const [lines, fastCounted] = countBytes(input, fast, careful);
+    lineNo = lines;
+    counted += fastCounted;
   }
   STATES.forEach((state, i) => (counts[state] += fast[i]!));
   const lines = book.account();
