@@ -149,6 +149,9 @@ describe("ss (real output)", () => {
       expect(fast.counts, name).toEqual(countByState(full.records));
       expect(fast.lines, name).toEqual(full.lines);
       expect(fast.skipped, name).toEqual(full.skipped);
+      const fromBytes = countStatesSs(new TextEncoder().encode(text));
+      expect(fromBytes.counts, `${name} as bytes`).toEqual(fast.counts);
+      expect(fromBytes.lines, `${name} as bytes`).toEqual(fast.lines);
     }
     expect(countStatesSs(fixture("linux-ss-state-tw.txt"), { state: "TIME_WAIT" }).counts.TIME_WAIT).toBe(5);
   });
