@@ -9,3 +9,4 @@ export * from "./monitor/index.js";
 export { runNotebooks, runNotebook, parseNotebook, cleanProblems, CELL_TAGS, type Notebook, type NotebookResult, type NotebookFailure, type RunOptions, type RunProgress } from "./notebook/index.js";
 export * from "./replay/index.js";
 export * from "./capture/index.js";
+export * from "./demos/index.js";

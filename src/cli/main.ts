@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { UserError } from "./errors.js";
+import { registerDemo } from "./commands/demo.js";
 import { registerFsm } from "./commands/fsm.js";
 import { registerMonitor } from "./commands/monitor.js";
 import { registerNotebooks } from "./commands/notebooks.js";
@@ -16,6 +17,7 @@ import { registerSite } from "./commands/site.js";
 import { registerSimulate } from "./commands/simulate.js";
 
 const REGISTRARS: ReadonlyArray<(program: Command) => void> = [
+  registerDemo,
   registerFsm,
   registerMonitor,
   registerNotebooks,

@@ -39,7 +39,7 @@ export type DemoCapture =
       readonly ok: true;
       /** The BPF filter tcpdump ran with. */
       readonly filter: string;
-      readonly file: string;
+      /** TCP segments in the capture file (the file itself is removed once replayed). */
       readonly packets: number;
       readonly connections: number;
     }

@@ -1,0 +1,87 @@
+/**
+ * `tcp-lifecycle demo <name> [--json] [--capture] [--ascii] [--connections N]` and `demo list`.
+ *
+ * Runs one socket demo on loopback and prints, for each step, the state each end was
+ * expected to reach and the state the kernel showed; with --capture, the captured segments
+ * as a ladder (the simulator's renderer). --json prints the result object of
+ * docs/demo-json.md. Exit 0 when the kernel did what was expected, 1 when it did not, 2 for
+ * an unknown demo or a bad option.
+ */
+import type { Command } from "commander";
+import { listDemos, runDemo } from "../../demos/run.js";
+import { DEMO_NAMES, isDemoName, type DemoResult } from "../../demos/types.js";
+import { MAX_PILEUP } from "../../demos/time-wait-pileup.js";
+import { renderAsciiLadder } from "../../render/ascii-ladder.js";
+import { UserError, numberOption } from "../errors.js";
+
+interface DemoCliOptions {
+  json?: boolean;
+  capture?: boolean;
+  ascii?: boolean;
+  connections?: string;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + " ".repeat(n - s.length);
+}
+
+/** The expected-vs-observed table; `ascii` keeps to 7-bit characters. */
+export function formatDemoTable(result: DemoResult, ascii = false): string {
+  const arrow = ascii ? "->" : "→";
+  const mark = (ok: boolean): string => (ascii ? (ok ? "ok  " : "FAIL") : ok ? "✓" : "✗");
+  const lines = [`${result.title} (${result.demo})`, ""];
+  const w = Math.max(...result.steps.map((s) => s.step.length), 4);
+  const states = (c: string, s: string): string => `${pad(c, 11)} ${pad(s, 11)}`;
+  lines.push(`${ascii ? "    " : " "}  ${pad("step", w)}  ${pad("expected", 23)}  observed`);
+  lines.push(`${ascii ? "    " : " "}  ${pad("", w)}  ${states("client", "server")}  ${states("client", "server")}`);
+  result.steps.forEach((s) => {
+    lines.push(`${mark(s.ok)}  ${pad(s.step, w)}  ${states(s.expected.client, s.expected.server)}  ${states(s.observed.client, s.observed.server)}`.trimEnd());
+    if (s.detail) lines.push(`${ascii ? "    " : " "}  ${pad("", w)}  ${Object.entries(s.detail).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  });
+  lines.push("", result.ok ? "the kernel did what was expected" : `the kernel did NOT do what was expected ${arrow} see the ${mark(false).trim()} steps`);
+  if (result.capture) {
+    lines.push("");
+    if (!result.capture.ok) lines.push(`capture: unavailable: ${result.capture.reason}`);
+    else {
+      lines.push(`capture: ${result.segments.length} segment(s) in ${result.capture.connections} connection(s) (${result.capture.filter})`);
+      // A pile-up has dozens of connections: draw the first.
+      const trace = result.traces?.[0];
+      if (trace) lines.push("", renderAsciiLadder(trace));
+      if ((result.traces?.length ?? 0) > 1) lines.push(`(${(result.traces?.length ?? 0) - 1} more connection(s) not drawn; --json lists every segment)`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command("demo")
+    .description(`run a socket demo on loopback and compare the kernel's states with the expected ones (demo list: the demos)`)
+    .argument("<name>", `one of ${DEMO_NAMES.join(", ")}, or "list"`)
+    .option("--json", "print the result object (docs/demo-json.md)")
+    .option("--capture", "capture the demo's packets with tcpdump on lo and draw them")
+    .option("--ascii", "7-bit output: ok/FAIL instead of ✓/✗")
+    .option("--connections <n>", `time-wait-pileup: how many connections (1..${MAX_PILEUP}, default 50)`)
+    .action(async (name: string, opts: DemoCliOptions) => {
+      if (name === "list") {
+        const demos = listDemos();
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(demos.map((d) => ({ name: d.name, title: d.title, description: d.description, preset: d.preset ?? null })), null, 2) + "\n");
+          return;
+        }
+        const w = Math.max(...demos.map((d) => d.name.length));
+        for (const d of demos) process.stdout.write(`${pad(d.name, w)}  ${d.title}\n`);
+        return;
+      }
+      if (!isDemoName(name)) throw new UserError(`unknown demo "${name}": expected one of ${DEMO_NAMES.join(", ")} (or "list")`);
+      let connections: number | undefined;
+      if (opts.connections !== undefined) {
+        connections = numberOption("--connections", opts.connections, { min: 1, integer: true });
+        if (connections > MAX_PILEUP) throw new UserError(`--connections: expected at most ${MAX_PILEUP}, got ${connections}`);
+      }
+      const result = await runDemo(name, { capture: opts.capture ?? false, ...(connections !== undefined && { connections }) });
+      if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+      else process.stdout.write(formatDemoTable(result, opts.ascii ?? false));
+      if (!result.ok) process.exitCode = 1;
+    });
+}
