@@ -8,9 +8,9 @@
  * The notebooks are notebooks/*.ipynb; while there are none, the runner's passing fixtures.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const name = "notebooks";
@@ -41,17 +41,41 @@ function hasTslabKernel() {
   }
 }
 
+/** `notebooks run` → seconds and how many notebooks the cache answered (from its summary line). */
+function runCli(files, out, extra = []) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [CLI, "notebooks", "run", ...files, "--out", out, ...extra], { cwd: ROOT, encoding: "utf8" });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`notebooks run exited ${r.status}:\n${r.stderr}`);
+  const m = / (\d+) cached,/.exec(r.stderr);
+  return { seconds, cached: m ? Number(m[1]) : 0 };
+}
+
 export async function run() {
-  const { files, set } = notebooks();
-  const work = mkdtempSync(join(tmpdir(), "nb-bench-"));
+  const { files: sources, set } = notebooks();
   const r3 = (x) => Math.round(x * 1000) / 1000;
+  // Run copies, beside the originals' folder so `import … from "tcp-lifecycle"` resolves the
+  // same way: a chapter being edited meanwhile must not spoil the cached run.
+  mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
+  const work = mkdtempSync(join(ROOT, "test-artifacts", "bench-notebooks-"));
+  const snap = join(work, "notebooks");
+  mkdirSync(snap);
+  const files = sources.map((f) => {
+    copyFileSync(join(ROOT, f), join(snap, basename(f)));
+    return join(snap, basename(f));
+  });
   try {
     const out = join(work, "runner");
     // The command's defaults: up to 2 notebooks at a time (--jobs), each in a fresh process.
-    const full = timed(process.execPath, [CLI, "notebooks", "run", ...files, "--out", out, "--force"]);
-    const cached = timed(process.execPath, [CLI, "notebooks", "run", ...files, "--out", out]);
-    const serial = timed(process.execPath, [CLI, "notebooks", "run", ...files, "--out", join(work, "serial"), "--force", "--jobs", "1"]);
-    const ours = { name: `tcp-lifecycle notebooks run --force, ${files.length} notebooks`, value: r3(full), unit: "s" };
+    let full = runCli(files, out, ["--force"]);
+    let cached = runCli(files, out);
+    // Another build of dist/ between the two runs changes the cache key: measure the pair again.
+    for (let retry = 0; retry < 2 && cached.cached < files.length; retry++) {
+      full = runCli(files, out, ["--force"]);
+      cached = runCli(files, out);
+    }
+    const serial = runCli(files, join(work, "serial"), ["--force", "--jobs", "1"]);
+    const ours = { name: `tcp-lifecycle notebooks run --force, ${files.length} notebooks`, value: r3(full.seconds), unit: "s" };
     const figures = [];
     if (hasTslabKernel()) {
       const nbconvert = timed(
@@ -64,36 +88,36 @@ export async function run() {
         ...ours,
         name: `execute ${set}: our runner (default --jobs ${Math.min(2, availableParallelism())})`,
         baseline,
-        ratio: r3(nbconvert / full),
-        target: { op: ">=", value: 2 },
-        note: "ratio = nbconvert time ÷ our time (speed-up); target: at least 2× faster; wall clock of the commands as a user runs them, one run each",
+        ratio: r3(nbconvert / full.seconds),
+        target: { op: "<=", value: r3(nbconvert / 2), unit: "s" },
+        note: "ratio = nbconvert time ÷ our time (speed-up); target: at least 2× faster, i.e. at most half of nbconvert's time; wall clock of the commands as a user runs them, one run each",
       });
       figures.push({
         name: `execute ${set}: our runner, --jobs 1 (one notebook at a time, like nbconvert)`,
-        value: r3(serial),
+        value: r3(serial.seconds),
         unit: "s",
         baseline,
-        ratio: r3(nbconvert / serial),
+        ratio: r3(nbconvert / serial.seconds),
         note: "ratio = nbconvert time ÷ our time",
       });
     } else {
       figures.push({
         name: `execute ${set}: our runner, --jobs 1`,
-        value: r3(serial),
+        value: r3(serial.seconds),
         unit: "s",
         baseline: ours,
-        ratio: r3(serial / full),
+        ratio: r3(serial.seconds / full.seconds),
         note: "Jupyter with the tslab kernel is not installed, so the nbconvert comparison was not measured (apt-get install jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel; npm run kernel:install)",
       });
     }
     figures.push({
       name: `cached run, nothing changed (${files.length} notebooks)`,
-      value: r3(cached),
+      value: r3(cached.seconds),
       unit: "s",
       baseline: ours,
-      ratio: r3(cached / full),
+      ratio: r3(cached.seconds / full.seconds),
       target: { op: "<", value: 1, unit: "s" },
-      note: "ratio = cached time ÷ full run; includes starting node and the CLI; cache key = notebook hash + dist/ hash",
+      note: `ratio = cached time ÷ full run; ${cached.cached} of ${files.length} answered by the cache; includes starting node and the CLI; cache key = notebook hash + dist/ hash`,
     });
     return { figures };
   } finally {

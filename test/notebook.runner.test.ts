@@ -242,6 +242,29 @@ describe("tcp-lifecycle notebooks run", () => {
     }
   }, 120_000);
 
+  it("clean strips outputs and execution counts, and --check reports without writing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nb-clean-"));
+    try {
+      const file = join(dir, "passing.ipynb");
+      copyFileSync(join(out, "passing.ipynb"), file);
+      const clean = (...args: string[]) =>
+        spawnSync(process.execPath, ["dist/cli/main.js", "notebooks", "clean", ...args], { encoding: "utf8" });
+      const check = clean(file, "--check");
+      expect(check.status).toBe(1);
+      expect(check.stderr).toContain(`${file}: not clean\n  cell 2: has 1 output(s)\n  cell 2: has execution_count 1\n`);
+      expect(sha(file)).toBe(sha(join(out, "passing.ipynb")));
+      expect(clean(file).status).toBe(0);
+      expect(clean(file, "--check").status).toBe(0);
+      const cleaned = JSON.parse(readFileSync(file, "utf8")) as Notebook;
+      const original = JSON.parse(readFileSync(join(out, "passing.ipynb"), "utf8")) as Notebook;
+      expect(cleaned.cells.map((c) => c.source)).toEqual(original.cells.map((c) => c.source));
+      expect(countsOf(cleaned)).toEqual([null, null, null, null, null, null, null]);
+      expect(cleaned.cells.every((c) => c.cell_type !== "code" || c.outputs.length === 0)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("exits 2 without a stack trace on a missing file or a bad option", () => {
     const missing = cli("no-such.ipynb");
     expect(missing.status).toBe(2);

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { ProgressPrinter, runNotebooks } from "../../notebook/index.js";
+import { ProgressPrinter, cleanProblems, parseNotebook, runNotebooks } from "../../notebook/index.js";
 import { UserError, numberOption } from "../errors.js";
 
 const DEFAULT_DIR = "notebooks";
@@ -69,5 +69,33 @@ export function registerNotebooks(program: Command): void {
       process.stderr.write(`${failed.length ? "\n" : ""}${printer.summary(results, performance.now() - started)}\n`);
       process.stderr.write(`executed notebooks: ${opts.out}\n`);
       if (failed.length > 0) process.exitCode = 1;
+    });
+  notebooks
+    .command("clean")
+    .description(`remove outputs and execution counts (default ${DEFAULT_DIR}/*.ipynb), as notebooks are committed`)
+    .argument("[files...]", ".ipynb files or folders")
+    .option("--check", "change nothing; exit 1 if a notebook is not clean", false)
+    .action((files: string[], opts: { check: boolean }) => {
+      let dirty = 0;
+      for (const file of notebookFiles(files)) {
+        const parsed = parseNotebook(readFileSync(file, "utf8"), file);
+        if (!parsed.ok) throw new UserError(parsed.error);
+        const problems = cleanProblems(parsed.notebook);
+        if (problems.length === 0) continue;
+        dirty++;
+        if (opts.check) {
+          process.stderr.write(`${file}: not clean\n${problems.map((p) => `  ${p}\n`).join("")}`);
+          continue;
+        }
+        for (const cell of parsed.notebook.cells) {
+          if (cell.cell_type !== "code") continue;
+          cell.outputs = [];
+          cell.execution_count = null;
+        }
+        // Jupyter's own layout (one-space indent, trailing newline) keeps diffs small.
+        writeFileSync(file, JSON.stringify(parsed.notebook, null, 1) + "\n");
+        process.stderr.write(`${file}: cleaned (${problems.length} problem(s) fixed)\n`);
+      }
+      if (opts.check && dirty > 0) process.exitCode = 1;
     });
 }
