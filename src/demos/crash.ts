@@ -42,6 +42,7 @@ export const crash: DemoDefinition = {
         const peer = await accepting;
         const t1: DemoTuple = { host: h.host, clientPort: first.port, serverPort: port };
         await h.observe("child process connects", { client: "ESTABLISHED", server: "ESTABLISHED" }, t1);
+        h.checkpoint("connected");
         const reason1 = closeReason(peer);
         const eof = h.waitFor(peer, "end");
         peer.resume();

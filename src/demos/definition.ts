@@ -39,6 +39,7 @@ export async function establish(
   const peer = await accepting;
   const tuple: DemoTuple = { host: h.host, clientPort: client.localPort ?? 0, serverPort: port };
   await h.observe("connect(): the three-way handshake completes", { client: "ESTABLISHED", server: "ESTABLISHED" }, tuple);
+  h.checkpoint("connected");
   return { client, peer, tuple };
 }
 

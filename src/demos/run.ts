@@ -72,7 +72,10 @@ export async function runDemo(name: DemoName, options: DemoOptions = {}): Promis
   let captured: Captured | undefined;
   try {
     const prepared = await def.prepare(h, options);
-    if (options.capture) running = await startCapture({ ports: prepared.ports });
+    if (options.capture) {
+      running = await startCapture({ ports: prepared.ports });
+      if (running.ok) h.resources.pids.push(running.pid);
+    }
     try {
       await prepared.run();
     } finally {

@@ -1,0 +1,82 @@
+/**
+ * Every socket demo against the real kernel on loopback: its expected states are observed,
+ * and nothing it opened outlives it — also when it fails halfway (an injected failure after
+ * the server starts, and after the connection is established).
+ */
+import { describe, expect, it } from "vitest";
+import { DEMO_NAMES, InjectedFailure, runDemo, type DemoName, type DemoResources } from "../src/index.js";
+import { leftovers } from "./support/demo-leaks.js";
+
+const onLinux = process.platform === "linux";
+
+/** The states each demo must observe, step by step: client/server. */
+const EXPECTED: Record<DemoName, string[]> = {
+  "four-way-close": ["ESTABLISHED/ESTABLISHED", "FIN_WAIT_2/CLOSE_WAIT", "FIN_WAIT_2/CLOSE_WAIT", "TIME_WAIT/CLOSED"],
+  "three-way-close": ["ESTABLISHED/ESTABLISHED", "TIME_WAIT/CLOSED"],
+  "half-close": ["ESTABLISHED/ESTABLISHED", "FIN_WAIT_2/CLOSE_WAIT", "FIN_WAIT_2/CLOSE_WAIT", "TIME_WAIT/CLOSED"],
+  "abort-rst": ["ESTABLISHED/ESTABLISHED", "CLOSED/CLOSED"],
+  "close-unread-data": ["ESTABLISHED/ESTABLISHED", "ESTABLISHED/ESTABLISHED", "CLOSED/CLOSED"],
+  "close-wait-leak": ["ESTABLISHED/ESTABLISHED", "FIN_WAIT_2/CLOSE_WAIT", "FIN_WAIT_2/CLOSE_WAIT"],
+  "time-wait-pileup": ["TIME_WAIT/CLOSED", "TIME_WAIT/CLOSED"],
+  "connect-refused": ["CLOSED/CLOSED", "CLOSED/CLOSED"],
+  crash: ["ESTABLISHED/ESTABLISHED", "FIN_WAIT_2/CLOSE_WAIT", "TIME_WAIT/CLOSED", "ESTABLISHED/ESTABLISHED", "CLOSED/CLOSED"],
+};
+
+/** Facts beyond states that a step must report. */
+const DETAILS: Partial<Record<DemoName, Record<number, Record<string, unknown>>>> = {
+  "four-way-close": { 2: { bytesReceived: 100 } },
+  "half-close": { 1: { bytesReceivedByServer: 100 }, 2: { bytesReceivedByClient: 2000 } },
+  "abort-rst": { 1: { serverError: "ECONNRESET" } },
+  "close-unread-data": { 1: { clientRecvQ: 100 }, 2: { serverError: "ECONNRESET" } },
+  "connect-refused": { 1: { error: "ECONNREFUSED" } },
+  crash: { 1: { serverReadEof: true }, 2: { serverError: "none" }, 3: { childRecvQ: 100 }, 4: { serverError: "ECONNRESET" } },
+};
+
+describe.skipIf(!onLinux)("socket demos on the real kernel", () => {
+  for (const name of DEMO_NAMES) {
+    it(`${name}: observes the expected states and leaks nothing`, async () => {
+      const resources: DemoResources = { ports: [], pids: [] };
+      const result = await runDemo(name, { resources });
+      expect(result.demo).toBe(name);
+      expect(result.steps.map((s) => `${s.observed.client}/${s.observed.server}`)).toEqual(EXPECTED[name]);
+      expect(result.steps.map((s) => `${s.expected.client}/${s.expected.server}`)).toEqual(EXPECTED[name]);
+      for (const [i, detail] of Object.entries(DETAILS[name] ?? {})) expect(result.steps[Number(i)]?.detail).toMatchObject(detail);
+      expect(result.ok, JSON.stringify(result.steps, null, 1)).toBe(true);
+      expect(result.segments).toEqual([]);
+      expect(result.capture).toBeUndefined();
+      expect(resources.ports.length).toBeGreaterThan(0);
+      expect(await leftovers(resources)).toEqual({ sockets: [], children: [] });
+    });
+  }
+
+  it("time-wait-pileup: the count follows the number of connections", async () => {
+    const result = await runDemo("time-wait-pileup", { connections: 7 });
+    expect(result.steps[0]?.detail).toMatchObject({ connections: 7, timeWait: 7, clientPorts: 7, clientOther: 0, serverSockets: 0 });
+    const totals = result.steps[1]?.detail as { procTimeWaitTotal: number; sockstatTw: number };
+    expect(totals.procTimeWaitTotal).toBe(totals.sockstatTw);
+    expect(totals.procTimeWaitTotal).toBeGreaterThanOrEqual(7);
+  });
+
+  const failing: [DemoName, string][] = [
+    ["four-way-close", "server-listening"],
+    ["close-wait-leak", "connected"],
+    ["close-unread-data", "connected"],
+    ["crash", "connected"],
+    ["time-wait-pileup", "server-listening"],
+  ];
+  for (const [name, at] of failing) {
+    it(`${name}: a failure injected at "${at}" still closes everything`, async () => {
+      const resources: DemoResources = { ports: [], pids: [] };
+      await expect(runDemo(name, { resources, failAt: at })).rejects.toBeInstanceOf(InjectedFailure);
+      expect(resources.ports.length).toBeGreaterThan(at === "connected" ? 1 : 0);
+      if (name === "crash") expect(resources.pids.length).toBe(1);
+      expect(await leftovers(resources)).toEqual({ sockets: [], children: [] });
+    });
+  }
+
+  it("a failing demo with capture stops tcpdump too (its pid is in the resources)", async () => {
+    const resources: DemoResources = { ports: [], pids: [] };
+    await expect(runDemo("abort-rst", { resources, capture: true, failAt: "connected" })).rejects.toBeInstanceOf(InjectedFailure);
+    expect(await leftovers(resources)).toEqual({ sockets: [], children: [] });
+  });
+});
