@@ -305,3 +305,41 @@ describe("choosing a source", () => {
     expect(resolveSource(choice, platform, processes)).toBe(source);
   });
 });
+
+describe("countStatesSsFile (chunked)", () => {
+  it("gives the same counts as countStatesSs on the whole text, whatever the chunk size, with file line numbers", async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { countStatesSs } = await import("../src/parse/ss.js");
+    const { countStatesSsFile } = await import("../src/monitor/index.js");
+    const dir = mkdtempSync(join(tmpdir(), "monitor-count-"));
+    try {
+      const body = [
+        HEADER,
+        ...lines(40, (i) => timeWait(i)),
+        "GARBAGE that is not a socket line",
+        `ESTAB      0      0      [2001:db8::${"1:".repeat(30)}1]:443   10.0.0.9:40000`,
+        ...lines(25, (i) => closeWait(i)),
+        "LISTEN     0      511    0.0.0.0:8080   0.0.0.0:*",
+      ];
+      for (const trailingNewline of [true, false]) {
+        const text = body.join("\n") + (trailingNewline ? "\n" : "");
+        const file = join(dir, `ss-${trailingNewline}.txt`);
+        writeFileSync(file, text);
+        const whole = countStatesSs(text, { source: file });
+        for (const chunkBytes of [64, 100, 333, 4096, 1 << 20]) {
+          const r = countStatesSsFile(file, { chunkBytes });
+          expect(r.counts, `chunk ${chunkBytes}`).toEqual(whole.counts);
+          expect(r.total).toBe(whole.total);
+          expect(r.lines).toBe(body.length);
+          expect(r.bytes).toBe(Buffer.byteLength(text));
+          expect(r.diagnostics.map((d) => [d.line, d.text])).toEqual(whole.diagnostics.map((d) => [d.line, d.text]));
+          expect(r.diagnostics[0]?.line).toBe(42);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -7,4 +7,5 @@ export * from "./snapshot.js";
 export * from "./system.js";
 export * from "./sampler.js";
 export * from "./view.js";
+export * from "./count-file.js";
 export * from "./collectors/index.js";
