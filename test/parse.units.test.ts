@@ -194,3 +194,33 @@ describe("ss users:(…)", () => {
     expect(r.diagnostics[0]?.reason).toMatch(/no pid=N; the socket is kept without it/);
   });
 });
+
+describe("ss layouts without a fixture", () => {
+  it("Netid and no State column (ss -an state established): the given state, TCP only", () => {
+    const text = [
+      "Netid Recv-Q Send-Q Local Address:Port Peer Address:Port Process",
+      "udp   0      0      10.0.0.1:68        10.0.0.254:67",
+      "tcp   0      0      10.0.0.1:22        10.0.0.9:50000",
+      "",
+    ].join("\n");
+    const r = parseSs(text, { state: "ESTABLISHED" });
+    expect(r.records).toEqual([
+      { line: 3, state: "ESTABLISHED", proto: "tcp", local: { address: "10.0.0.1", port: 22 }, remote: { address: "10.0.0.9", port: 50000 }, recvQ: 0, sendQ: 0 },
+    ]);
+    expect(r.skipped).toEqual([{ reason: 'Netid "udp" is not TCP', count: 1, firstLine: 2 }]);
+    expect(r.lines).toEqual({ total: 3, blank: 0, header: 1, records: 1, rejected: 0, skipped: 1 });
+  });
+  it("CRLF line ends and a missing final newline", () => {
+    const r = parseSs("State Recv-Q Send-Q Local Address:Port Peer Address:Port\r\nESTAB 0 0 1.2.3.4:5 6.7.8.9:10\r\nLISTEN 0 128 *:22 *:*");
+    expect(r.records.map((x) => [x.line, x.state])).toEqual([[2, "ESTABLISHED"], [3, "LISTEN"]]);
+    expect(r.diagnostics).toEqual([]);
+  });
+  it("truncated rows name the missing column", () => {
+    const r = parseSs("ESTAB 0\nESTAB 0 0 1.2.3.4:5\nESTAB x 0 1.2.3.4:5 6.7.8.9:10\n");
+    expect(r.diagnostics.map((d) => [d.line, d.reason])).toEqual([
+      [1, 'Send-Q "" is not a number'],
+      [2, "expected Local Address:Port and Peer Address:Port after Send-Q"],
+      [3, 'Recv-Q "x" is not a number'],
+    ]);
+  });
+});
