@@ -123,18 +123,35 @@ describe.skipIf(!existsSync(cli))("tcp-lifecycle monitor (built CLI)", () => {
   });
 
   const scriptGate = linux && hasCommand("script") && hasCommand("ss") ? { skip: false } : { skip: true };
-  it.skipIf(scriptGate.skip)("in a terminal, Ctrl-C exits 0 and restores the screen and cursor", () => {
-    // `script` gives the CLI a real pseudo-terminal; the ^C byte written to it makes the
-    // terminal send SIGINT to the whole foreground group (the CLI and any running ss).
-    const r = spawnSync("sh", ["-c", `(sleep 1.5; printf '\\003') | script -qfec "${process.execPath} ${cli} monitor --interval 300ms --source ss" /dev/null`], {
-      encoding: "utf8",
-      timeout: 30_000,
+  it.skipIf(scriptGate.skip)("in a terminal, Ctrl-C exits 0 and restores the screen and cursor", async () => {
+    // `script` gives the CLI a real pseudo-terminal; the ^C byte written to it, once the first
+    // view is drawn, makes the terminal send SIGINT to the whole foreground group (the CLI and
+    // any running ss), as a keyboard would.
+    const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn("script", ["-qfec", `${process.execPath} ${cli} monitor --interval 300ms --source ss`, "/dev/null"], {
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let out = "";
+      let sent = false;
+      const guard = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`no view within 20 s: ${JSON.stringify(out.slice(0, 300))}`));
+      }, 20_000);
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (!sent && out.includes("Ctrl-C to stop")) {
+          sent = true;
+          child.stdin.write("\x03");
+        }
+      });
+      child.on("close", (code) => {
+        clearTimeout(guard);
+        resolve({ code, out });
+      });
     });
-    expect(r.status).toBe(0);
-    const out = r.stdout;
-    expect(out).toContain("\x1b[?1049h\x1b[?25l");
-    expect(out.lastIndexOf("\x1b[?25h\x1b[?1049l")).toBeGreaterThan(out.lastIndexOf("\x1b[H\x1b[2J"));
-    expect(out).toContain("Ctrl-C to stop");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("\x1b[?1049h\x1b[?25l");
+    expect(r.out.lastIndexOf("\x1b[?25h\x1b[?1049l")).toBeGreaterThan(r.out.lastIndexOf("\x1b[H\x1b[2J"));
   });
 
   it.each([
