@@ -50,7 +50,7 @@ export function formatDemoTable(result: DemoResult, ascii = false): string {
       if ((result.traces?.length ?? 0) > 1) lines.push(`(${(result.traces?.length ?? 0) - 1} more connection(s) not drawn; --json lists every segment)`);
     }
   }
-  return lines.join("\n") + "\n";
+  return lines.map((l) => l.trimEnd()).join("\n") + "\n";
 }
 
 export function registerDemo(program: Command): void {
