@@ -15,6 +15,17 @@ function port(text: string): Pick<SocketAddress, "port" | "service"> | string {
   return `"${text}" is not a port (expected a number, "*" or a service name)`;
 }
 
+/** Letters, digits and : . * _ - (addresses and host names); a loop, not a regex: two per socket. */
+function isAddressText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const ok =
+      (c >= 48 && c <= 58) /* 0-9 : */ || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 42 || c === 95 || c === 45;
+    if (!ok) return false;
+  }
+  return true;
+}
+
 /** Splits "fe80::1%eth0" into the address and the scope. */
 function withScope(host: string, portPart: Pick<SocketAddress, "port" | "service">, scopeOutside?: string): SocketAddress | string {
   let address = host;
@@ -26,7 +37,8 @@ function withScope(host: string, portPart: Pick<SocketAddress, "port" | "service
   }
   if (address === "") return `empty address in "${host}"`;
   if (scope === "") return `empty scope after "%" in "${host}"`;
-  if (!/^[0-9A-Za-z:.*_-]+$/.test(address)) return `"${address}" is not an address`;
+  if (!isAddressText(address)) return `"${address}" is not an address`;
+  if (scope === undefined && portPart.service === undefined) return { address, port: portPart.port };
   const out: { address: string; port: number | null; scope?: string; service?: string } = { address, port: portPart.port };
   if (scope !== undefined) out.scope = scope;
   if (portPart.service !== undefined) out.service = portPart.service;
