@@ -175,6 +175,7 @@ describe.skipIf(!existsSync(cli))("tcp-lifecycle monitor (built CLI)", () => {
     [["--threshold", "nope=1"], "--threshold: expected NAME=VALUE with NAME one of close-wait"],
     [["--threshold", "close-wait=-1"], "--threshold close-wait: expected a number >= 0"],
     [["--count", "0"], "--count: expected an integer >= 1"],
+    [["--processes", "--source", "proc"], "--processes: /proc/net/tcp does not show owning processes"],
   ])("bad option %j exits 2 with one line naming it", (args, message) => {
     const r = run(["monitor", "--once", ...args]);
     expect(r.code).toBe(2);

@@ -95,6 +95,9 @@ async function run(opts: MonitorOpts): Promise<void> {
   const intervalMs = parseInterval(opts.interval);
   const filter = parseFilter(opts);
   const source = choiceOption("--source", opts.source, SOURCE_CHOICES) as SourceChoice;
+  if (opts.processes && source === "proc") {
+    throw new UserError("--processes: /proc/net/tcp does not show owning processes; use --source ss (or auto)");
+  }
   const thresholds = parseThresholds(opts.threshold);
   const count = opts.count !== undefined ? numberOption("--count", opts.count, { min: 1, integer: true }) : undefined;
   const common = { source, filter, thresholds, ...(opts.processes ? { processes: true } : {}) };
