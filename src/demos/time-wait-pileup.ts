@@ -7,8 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { collectProc } from "../monitor/collectors/proc.js";
+import { timewaitSockets } from "../monitor/stats.js";
 import { parseSockstat } from "../parse/sockstat.js";
-import type { ConnectionRecord } from "../parse/types.js";
 import type { DemoDefinition } from "./definition.js";
 import type { DemoHarness } from "./harness.js";
 
@@ -25,14 +25,6 @@ function sockstatTw(): number | undefined {
 }
 
 /**
- * What sockstat's tw counts: TIME_WAIT minisockets, and also orphaned FIN_WAIT_2 sockets that
- * became minisockets (tcp_time_wait(sk, TCP_FIN_WAIT2, …); /proc shows them st=05 tr=03).
- */
-function isMinisocket(r: ConnectionRecord): boolean {
-  return r.state === "TIME_WAIT" || (r.state === "FIN_WAIT_2" && r.timer?.kind === "timewait");
-}
-
-/**
  * Read sockstat, /proc/net/tcp{,6}, sockstat again, until both sockstat reads agree (no
  * TIME_WAIT was created or expired in between), at most 20 tries.
  */
@@ -40,7 +32,8 @@ export async function consistentTimeWaitCounts(): Promise<{ proc: number; sockst
   let last = { proc: 0, sockstat: undefined as number | undefined, tries: 0 };
   for (let tries = 1; tries <= 20; tries++) {
     const before = sockstatTw();
-    const proc = (await collectProc()).records.filter(isMinisocket).length;
+    // timewaitSockets counts what sockstat's tw counts: TIME_WAIT and orphaned FIN_WAIT_2 minisockets.
+    const proc = timewaitSockets((await collectProc()).records);
     const after = sockstatTw();
     last = { proc, sockstat: after, tries };
     if (before === undefined || after === undefined) return last;
