@@ -6,7 +6,7 @@
 import { parseNetstatBsd } from "../../parse/netstat-bsd.js";
 import { parseNetstatLinux } from "../../parse/netstat-linux.js";
 import { parseNetstatWindows } from "../../parse/netstat-windows.js";
-import type { ConnectionRecord, Diagnostic, ParseResult } from "../../parse/types.js";
+import type { ConnectionRecord, ParseResult } from "../../parse/types.js";
 import type { Sample, SourceName } from "../types.js";
 import { runTool, type RunOptions } from "./run-tool.js";
 
@@ -42,6 +42,5 @@ export async function collectNetstat(source: NetstatSource, opts: RunOptions = {
   const origin = netstatCommand(source);
   const text = await runTool("netstat", flavour.args, opts);
   const result = flavour.parse(text, { source: origin });
-  const diagnostics: Diagnostic[] = [...result.diagnostics];
-  return { source, origin, takenAt, elapsedMs: performance.now() - started, records: result.records, diagnostics };
+  return { source, origin, takenAt, elapsedMs: performance.now() - started, records: result.records, diagnostics: result.diagnostics };
 }
