@@ -3,7 +3,7 @@
  * playwright-core; never a downloaded browser). Screenshots go to test-artifacts/site/.
  */
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
@@ -32,7 +32,8 @@ interface PageProblems {
 }
 
 /** Open a page and record console errors, page errors, failed and off-site requests. */
-async function open(path: string, opts: { width?: number; ctx?: BrowserContext } = {}): Promise<{ page: Page; problems: PageProblems }> {
+async function open(path: string, opts: { width?: number; ctx?: BrowserContext; at?: RunningServer } = {}): Promise<{ page: Page; problems: PageProblems }> {
+  const base = opts.at ?? server;
   const page = await (opts.ctx ?? context).newPage();
   await page.setViewportSize({ width: opts.width ?? 1280, height: 900 });
   const problems: PageProblems = { errors: [], failed: [] };
@@ -41,11 +42,43 @@ async function open(path: string, opts: { width?: number; ctx?: BrowserContext }
   page.on("requestfailed", (req) => problems.failed.push(`${path}: ${req.url()} ${req.failure()?.errorText ?? ""}`));
   page.on("request", (req) => {
     const url = req.url();
-    if (!url.startsWith(server.url) && !url.startsWith("data:")) problems.failed.push(`${path}: off-site request ${url}`);
+    if (!url.startsWith(base.url) && !url.startsWith("data:")) problems.failed.push(`${path}: off-site request ${url}`);
   });
   page.on("response", (res) => { if (res.status() >= 400) problems.failed.push(`${path}: HTTP ${res.status()} ${res.url()}`); });
-  await page.goto(new URL(path, server.url).href, { waitUntil: "load" });
+  await page.goto(new URL(path, base.url).href, { waitUntil: "load" });
   return { page, problems };
+}
+
+/** Every page of a built site: no console error, no failed or off-site request, no broken link or anchor. */
+async function checkEveryPage(built: SiteBuildResult, at: RunningServer, ctx?: BrowserContext): Promise<void> {
+  const pages = ["index.html", "404.html", ...built.chapters.map((c) => `${c.slug}.html`)];
+  const ids = new Map<string, Set<string>>();
+  const links: Array<{ from: string; href: string }> = [];
+  const problems: string[] = [];
+  for (const path of pages) {
+    const { page, problems: p } = await open(path, { at, ...(ctx ? { ctx } : {}) });
+    await page.waitForLoadState("networkidle");
+    ids.set(path, new Set(await page.$$eval("[id]", (els) => els.map((e) => e.id))));
+    for (const href of await page.$$eval("a[href]", (els) => els.map((a) => (a as HTMLAnchorElement).href))) links.push({ from: path, href });
+    problems.push(...p.errors, ...p.failed);
+    await page.close();
+  }
+  expect(problems).toEqual([]);
+  expect(links.length).toBeGreaterThan(10 * built.chapters.length);
+  const broken: string[] = [];
+  for (const { from, href } of links) {
+    const url = new URL(href);
+    if (!href.startsWith(at.url)) {
+      // A link to another site is not fetched by the page (this machine has no network to check it); only its scheme is.
+      if (url.protocol !== "https:" && url.protocol !== "http:" && url.protocol !== "mailto:") broken.push(`${from}: odd link ${href}`);
+      continue;
+    }
+    const target = url.pathname.slice(1) || "index.html";
+    const res = await fetch(`${at.url}${target}`, { method: "HEAD" });
+    if (res.status !== 200) broken.push(`${from}: ${href} → HTTP ${res.status}`);
+    if (url.hash !== "" && !ids.get(target)?.has(decodeURIComponent(url.hash.slice(1)))) broken.push(`${from}: ${href} → no such anchor`);
+  }
+  expect(broken).toEqual([]);
 }
 
 describe.skipIf(gate.skip)("site in headless Chromium", () => {
@@ -70,36 +103,7 @@ describe.skipIf(gate.skip)("site in headless Chromium", () => {
   });
 
   it("loads every page with no console errors, no failed or off-site requests, and no broken link or anchor", async () => {
-    const pages = ["index.html", "404.html", ...site.chapters.map((c) => `${c.slug}.html`)];
-    const ids = new Map<string, Set<string>>();
-    const links: Array<{ from: string; href: string }> = [];
-    const problems: string[] = [];
-    for (const path of pages) {
-      const { page, problems: p } = await open(path);
-      await page.waitForLoadState("networkidle");
-      ids.set(path, new Set(await page.$$eval("[id]", (els) => els.map((e) => e.id))));
-      for (const href of await page.$$eval("a[href]", (els) => els.map((a) => (a as HTMLAnchorElement).href))) links.push({ from: path, href });
-      problems.push(...p.errors, ...p.failed);
-      await page.close();
-    }
-    expect(problems).toEqual([]);
-    expect(links.length).toBeGreaterThan(50);
-    const broken: string[] = [];
-    for (const { from, href } of links) {
-      const url = new URL(href);
-      if (!href.startsWith(server.url)) {
-        broken.push(`${from}: external link ${href}`);
-        continue;
-      }
-      const target = url.pathname.slice(1) || "index.html";
-      const res = await fetch(`${server.url}${target}`, { method: "HEAD" });
-      if (res.status !== 200) broken.push(`${from}: ${href} → HTTP ${res.status}`);
-      if (url.hash !== "") {
-        const targetIds = ids.get(target);
-        if (!targetIds?.has(decodeURIComponent(url.hash.slice(1)))) broken.push(`${from}: ${href} → no such anchor`);
-      }
-    }
-    expect(broken).toEqual([]);
+    await checkEveryPage(site, server);
   });
 
   it("search for TIME_WAIT finds chapter 04, and Enter opens it", async () => {
@@ -244,6 +248,56 @@ describe.skipIf(gate.skip)("site in headless Chromium", () => {
       await page.close();
     } finally {
       await xssServer.close();
+    }
+  });
+});
+
+const realNotebooks = existsSync("notebooks") ? readdirSync("notebooks").filter((f) => f.endsWith(".ipynb")).sort().map((f) => join("notebooks", f)) : [];
+
+describe.skipIf(gate.skip || realNotebooks.length === 0)("the real chapters in headless Chromium", () => {
+  let real: SiteBuildResult;
+  let realServer: RunningServer;
+  let realTmp: string;
+  let realContext: BrowserContext;
+  beforeAll(async () => {
+    const { chromium } = await import("playwright-core");
+    realTmp = mkdtempSync(join(tmpdir(), "site-browser-real-"));
+    real = await buildSite({ notebooks: realNotebooks, outDir: join(realTmp, "site"), executedDir: "build/site-test/executed-browser" });
+    realServer = await serveSite({ dir: real.outDir, port: 0 });
+    realContext = await chromium.launchPersistentContext(join(realTmp, "profile"), { executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS, colorScheme: "light" });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 900_000);
+  afterAll(async () => {
+    await realContext?.close();
+    await realServer?.close();
+    if (realTmp) rmSync(realTmp, { recursive: true, force: true });
+  });
+
+  it("loads every page with no console errors, no failed or off-site requests, and no broken link or anchor", async () => {
+    await checkEveryPage(real, realServer, realContext);
+  });
+
+  it("search for TIME_WAIT finds chapter 04", async () => {
+    const { page, problems } = await open("index.html", { at: realServer, ctx: realContext });
+    await page.fill("#search-input", "TIME_WAIT");
+    const first = page.locator("#search-results li a").first();
+    await first.waitFor();
+    expect(await first.getAttribute("href")).toMatch(/^04-/);
+    expect([...problems.errors, ...problems.failed]).toEqual([]);
+    await page.close();
+  });
+
+  it("every chapter's widget starts, and screenshots at 1280 px and 390 px are saved", async () => {
+    for (const chapter of real.chapters) {
+      for (const width of [1280, 390]) {
+        const { page, problems } = await open(`${chapter.slug}.html`, { at: realServer, width, ctx: realContext });
+        if (chapter.widgets.length > 0) await page.locator(".tcp-widget.live").first().waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${chapter.slug} at ${width}px scrolls sideways`).toBeLessThanOrEqual(0);
+        await page.screenshot({ path: join(ARTIFACTS, `real-${chapter.slug}-${width}.png`), fullPage: true });
+        expect([...problems.errors, ...problems.failed]).toEqual([]);
+        await page.close();
+      }
     }
   });
 });

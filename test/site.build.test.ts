@@ -128,9 +128,9 @@ describe("site build from fixture notebooks", () => {
 
   it("indexes every chapter for search; TIME_WAIT finds chapter 04", async () => {
     const { default: MiniSearch } = await import("minisearch");
-    const { SEARCH_OPTIONS } = await import("../src/site/client/search-options.js");
+    const { SEARCH_OPTIONS, SEARCH_QUERY } = await import("../src/site/client/search-options.js");
     const index = MiniSearch.loadJSON(page("search-index.json"), SEARCH_OPTIONS);
-    const hits = index.search("TIME_WAIT", { prefix: true, combineWith: "AND" });
+    const hits = index.search("TIME_WAIT", { ...SEARCH_QUERY, boost: { ...SEARCH_QUERY.boost } });
     expect(hits[0]?.["url"]).toMatch(/^04-time-wait\.html/);
     expect(index.search("half-closed", { combineWith: "AND" }).map((h) => h["url"] as string)).toContain("01-four-way-close.html#seq-and-ack-arithmetic");
   });
@@ -174,5 +174,53 @@ describe("site build security", () => {
     expect(html).toContain("&lt;img src=x onerror=&quot;window.__pwned = true&quot;&gt;");
     expect(html).not.toMatch(/<script>window/);
     expect(html).not.toMatch(/<img src=x/);
+  });
+});
+
+const realNotebooks = existsSync("notebooks") ? readdirSync("notebooks").filter((f) => f.endsWith(".ipynb")).sort().map((f) => join("notebooks", f)) : [];
+
+describe.skipIf(realNotebooks.length === 0)("site build from the real notebooks/", () => {
+  let real: SiteBuildResult;
+  let out: string;
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), "site-real-"));
+    // Its own executed folder (kept under build/, so a second run is answered by the cache).
+    real = await buildSite({ notebooks: realNotebooks, outDir: join(out, "site"), executedDir: "build/site-test/executed-build" });
+  }, 900_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it("executes every notebook through the runner and renders one page per chapter", () => {
+    expect(real.runs.map((r) => r.status)).toEqual(realNotebooks.map(() => "passed"));
+    expect(real.chapters.map((c) => `${c.slug}.ipynb`)).toEqual(realNotebooks.map((f) => f.split("/").pop()));
+    for (const c of real.chapters) {
+      const html = readFileSync(join(real.outDir, `${c.slug}.html`), "utf8");
+      expect(html, c.slug).not.toContain("output-unsupported");
+      expect(html, c.slug).not.toContain("\u001b[");
+      expect(c.title, c.slug).not.toMatch(/^\d/);
+    }
+  });
+
+  it("embeds the live widget, with its static ladder, in chapters 01–04", () => {
+    for (const c of real.chapters.filter((x) => ["01", "02", "03", "04"].includes(x.number))) {
+      expect(c.widgets.length, c.slug).toBeGreaterThan(0);
+      expect(readFileSync(join(real.outDir, `${c.slug}.html`), "utf8"), c.slug).toMatch(/<div[^>]*data-tcp-widget="[a-z-]+"[^>]*><svg [^>]*class="tcp-ladder"/);
+    }
+  });
+
+  it("keeps every chapter page, widget included, under 300 KB", () => {
+    const size = (p: string): number => real.files.find((f) => f.path === p)?.bytes ?? 0;
+    const shared = size("assets/site.css") + size("assets/site.js") + size("assets/theme.js");
+    for (const c of real.chapters) {
+      const weight = size(`${c.slug}.html`) + shared + (c.widgets.length > 0 ? size("assets/widget.js") : 0);
+      expect(weight, c.slug).toBeLessThan(300 * 1024);
+    }
+  });
+
+  it("search finds TIME_WAIT in chapter 04 first", async () => {
+    const { default: MiniSearch } = await import("minisearch");
+    const { SEARCH_OPTIONS, SEARCH_QUERY } = await import("../src/site/client/search-options.js");
+    const index = MiniSearch.loadJSON(readFileSync(join(real.outDir, "search-index.json"), "utf8"), SEARCH_OPTIONS);
+    const hits = index.search("TIME_WAIT", { ...SEARCH_QUERY, boost: { ...SEARCH_QUERY.boost } });
+    expect(hits[0]?.["url"]).toMatch(/^04-/);
   });
 });

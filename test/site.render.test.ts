@@ -71,6 +71,13 @@ describe("markdown", () => {
     expect(b.headings[0]?.id).toBe("exercise-1");
   });
 
+  it("turns links to other chapters' notebooks into links to their pages", () => {
+    const html = renderMarkdown(createMarkdown(), "[next](01-four-way-close.ipynb), [part](./04-time-wait.ipynb#why-2msl), [rfc](https://www.rfc-editor.org/rfc/rfc9293)", {}).html;
+    expect(html).toContain(`<a href="01-four-way-close.html">next</a>`);
+    expect(html).toContain(`<a href="04-time-wait.html#why-2msl">part</a>`);
+    expect(html).toContain(`<a href="https://www.rfc-editor.org/rfc/rfc9293">rfc</a>`);
+  });
+
   it("escapes raw HTML in markdown", () => {
     const html = renderMarkdown(createMarkdown(), "<script>alert(1)</script> text", {}).html;
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt; text");

@@ -38,6 +38,12 @@ export function slugify(text: string): string {
   return slug === "" ? "section" : slug;
 }
 
+/** "01-four-way-close.ipynb#the-ladder" → "01-four-way-close.html#the-ladder"; other links unchanged. */
+export function chapterHref(href: string): string {
+  const m = /^(?:\.\/)?([A-Za-z0-9_-]+)\.ipynb(#.*)?$/.exec(href);
+  return m ? `${m[1]}.html${m[2] ?? ""}` : href;
+}
+
 export interface Heading {
   readonly level: number;
   readonly id: string;
@@ -65,6 +71,14 @@ export function createMarkdown(): Markdown {
       return `<pre class="code"><code class="hljs language-${escapeHtml(lang)}">${highlight(code, lang)}</code></pre>`;
     },
   });
+  // A link from one chapter to another names its notebook; on the site it is that chapter's page.
+  const defaultLinkOpen = md.renderer.rules.link_open;
+  md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
+    const token = tokens[idx]!;
+    const href = token.attrGet("href");
+    if (href !== null) token.attrSet("href", chapterHref(String(href)));
+    return defaultLinkOpen ? defaultLinkOpen(tokens, idx, options, env, self) : self.renderToken(tokens, idx, options);
+  };
   md.use(anchor, {
     level: [1, 2, 3, 4],
     slugify,

@@ -4,7 +4,7 @@
  */
 import MiniSearch from "minisearch";
 import type { SearchDoc } from "./search-options.js";
-import { SEARCH_OPTIONS } from "./search-options.js";
+import { SEARCH_OPTIONS, SEARCH_QUERY } from "./search-options.js";
 import { THEME_KEY } from "./theme-key.js";
 
 type Theme = "light" | "dark";
@@ -114,7 +114,7 @@ function setupSearch(): void {
     if (query === "") return close();
     const ms = await load();
     if (input.value.trim() !== query) return; // a newer keystroke owns the list
-    const hits = ms.search(query, { prefix: true, fuzzy: 0.15, boost: { heading: 3, chapter: 2 }, combineWith: "AND" }) as unknown as Hit[];
+    const hits = ms.search(query, { ...SEARCH_QUERY, boost: { ...SEARCH_QUERY.boost } }) as unknown as Hit[];
     show(hits, query);
   };
   input.addEventListener("focus", () => void load().catch(() => undefined), { once: true });

@@ -27,6 +27,14 @@ export const SEARCH_OPTIONS = {
   processTerm,
 };
 
+/** How the page queries: every word must match, the last one as a prefix; headings weigh most. */
+export const SEARCH_QUERY = {
+  prefix: true,
+  fuzzy: 0.15,
+  boost: { heading: 3, chapter: 2 },
+  combineWith: "AND",
+} as const;
+
 export interface SearchDoc {
   readonly id: number;
   readonly url: string;
