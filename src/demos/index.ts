@@ -7,3 +7,4 @@ export { closeWaitLeakSeries, type LeakSample, type LeakSeriesOptions } from "./
 export { consistentTimeWaitCounts, DEFAULT_PILEUP, MAX_PILEUP } from "./time-wait-pileup.js";
 export { CRASH_CHILD_SCRIPT } from "./crash.js";
 export { compareWithSimulator, KNOWN_DIFFERENCES, simulatedStates, type KnownDifference, type SimComparison } from "./compare.js";
+export { formatDemoTable } from "./format.js";

@@ -149,3 +149,22 @@ export function checkPortExhaustion(
 export function checkChoice<T extends string | number | boolean>(answer: T, expected: T, why: string): Verdict {
   return answer === expected ? right(why) : wrong(`you said ${String(answer)}. ${why}`);
 }
+
+/**
+ * "What did the kernel show?": the state one end was observed in after step `step` (0-based)
+ * of a live socket demo (src/demos). Takes the result's shape, not the module, so the
+ * checkers stay in the pure core.
+ */
+export function checkObservedState(
+  result: { readonly steps: readonly { readonly step: string; readonly observed: Readonly<Record<EndpointName, TcpState>> }[] },
+  step: number,
+  side: EndpointName,
+  answer: string,
+): Verdict {
+  const s = result.steps[step];
+  if (!s) return wrong(`the demo has ${result.steps.length} steps (0 to ${result.steps.length - 1}); there is no step ${step}.`);
+  const guess = normaliseState(answer);
+  if (!isTcpState(guess)) return wrong(`"${answer}" is not a TCP state; the states are ${STATES.join(", ")}.`);
+  const why = `after "${s.step}", the kernel showed the ${side} in ${s.observed[side]}.`;
+  return guess === s.observed[side] ? right(why) : wrong(`you said ${guess}, but ${why}`);
+}

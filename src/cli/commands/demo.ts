@@ -11,7 +11,7 @@ import type { Command } from "commander";
 import { listDemos, runDemo } from "../../demos/run.js";
 import { DEMO_NAMES, isDemoName, type DemoResult } from "../../demos/types.js";
 import { MAX_PILEUP } from "../../demos/time-wait-pileup.js";
-import { renderAsciiLadder } from "../../render/ascii-ladder.js";
+import { formatDemoTable, pad } from "../../demos/format.js";
 import { UserError, numberOption } from "../errors.js";
 
 interface DemoCliOptions {
@@ -19,38 +19,6 @@ interface DemoCliOptions {
   capture?: boolean;
   ascii?: boolean;
   connections?: string;
-}
-
-function pad(s: string, n: number): string {
-  return s.length >= n ? s : s + " ".repeat(n - s.length);
-}
-
-/** The expected-vs-observed table; `ascii` keeps to 7-bit characters. */
-export function formatDemoTable(result: DemoResult, ascii = false): string {
-  const arrow = ascii ? "->" : "→";
-  const mark = (ok: boolean): string => (ascii ? (ok ? "ok  " : "FAIL") : ok ? "✓" : "✗");
-  const lines = [`${result.title} (${result.demo})`, ""];
-  const w = Math.max(...result.steps.map((s) => s.step.length), 4);
-  const states = (c: string, s: string): string => `${pad(c, 11)} ${pad(s, 11)}`;
-  lines.push(`${ascii ? "    " : " "}  ${pad("step", w)}  ${pad("expected", 23)}  observed`);
-  lines.push(`${ascii ? "    " : " "}  ${pad("", w)}  ${states("client", "server")}  ${states("client", "server")}`);
-  result.steps.forEach((s) => {
-    lines.push(`${mark(s.ok)}  ${pad(s.step, w)}  ${states(s.expected.client, s.expected.server)}  ${states(s.observed.client, s.observed.server)}`.trimEnd());
-    if (s.detail) lines.push(`${ascii ? "    " : " "}  ${pad("", w)}  ${Object.entries(s.detail).map(([k, v]) => `${k}=${v}`).join(" ")}`);
-  });
-  lines.push("", result.ok ? "the kernel did what was expected" : `the kernel did NOT do what was expected ${arrow} see the ${mark(false).trim()} steps`);
-  if (result.capture) {
-    lines.push("");
-    if (!result.capture.ok) lines.push(`capture: unavailable: ${result.capture.reason}`);
-    else {
-      lines.push(`capture: ${result.segments.length} segment(s) in ${result.capture.connections} connection(s) (${result.capture.filter})`);
-      // A pile-up has dozens of connections: draw the first.
-      const trace = result.traces?.[0];
-      if (trace) lines.push("", renderAsciiLadder(trace));
-      if ((result.traces?.length ?? 0) > 1) lines.push(`(${(result.traces?.length ?? 0) - 1} more connection(s) not drawn; --json lists every segment)`);
-    }
-  }
-  return lines.map((l) => l.trimEnd()).join("\n") + "\n";
 }
 
 export function registerDemo(program: Command): void {

@@ -1,0 +1,35 @@
+/** The expected-vs-observed table that the CLI and the notebooks print. */
+import { renderAsciiLadder } from "../render/ascii-ladder.js";
+import type { DemoResult } from "./types.js";
+
+export function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + " ".repeat(n - s.length);
+}
+
+/** The expected-vs-observed table (and the captured ladder); `ascii` keeps to 7-bit characters. */
+export function formatDemoTable(result: DemoResult, ascii = false): string {
+  const arrow = ascii ? "->" : "→";
+  const mark = (ok: boolean): string => (ascii ? (ok ? "ok  " : "FAIL") : ok ? "✓" : "✗");
+  const lines = [`${result.title} (${result.demo})`, ""];
+  const w = Math.max(...result.steps.map((s) => s.step.length), 4);
+  const states = (c: string, s: string): string => `${pad(c, 11)} ${pad(s, 11)}`;
+  lines.push(`${ascii ? "    " : " "}  ${pad("step", w)}  ${pad("expected", 23)}  observed`);
+  lines.push(`${ascii ? "    " : " "}  ${pad("", w)}  ${states("client", "server")}  ${states("client", "server")}`);
+  result.steps.forEach((s) => {
+    lines.push(`${mark(s.ok)}  ${pad(s.step, w)}  ${states(s.expected.client, s.expected.server)}  ${states(s.observed.client, s.observed.server)}`.trimEnd());
+    if (s.detail) lines.push(`${ascii ? "    " : " "}  ${pad("", w)}  ${Object.entries(s.detail).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  });
+  lines.push("", result.ok ? "the kernel did what was expected" : `the kernel did NOT do what was expected ${arrow} see the ${mark(false).trim()} steps`);
+  if (result.capture) {
+    lines.push("");
+    if (!result.capture.ok) lines.push(`capture: unavailable: ${result.capture.reason}`);
+    else {
+      lines.push(`capture: ${result.segments.length} segment(s) in ${result.capture.connections} connection(s) (${result.capture.filter})`);
+      // A pile-up has dozens of connections: draw the first.
+      const trace = result.traces?.[0];
+      if (trace) lines.push("", renderAsciiLadder(trace));
+      if ((result.traces?.length ?? 0) > 1) lines.push(`(${(result.traces?.length ?? 0) - 1} more connection(s) not drawn; --json lists every segment)`);
+    }
+  }
+  return lines.map((l) => l.trimEnd()).join("\n") + "\n";
+}
