@@ -129,8 +129,9 @@ export async function run() {
     };
     const total = proc.sample.records.length;
     const common =
-      `${oursNow.toLocaleString("en-US")} TIME_WAIT sockets of ours from ${made.toLocaleString("en-US")} connections ` +
-      `(tcp_tw_reuse recycles some), ${total.toLocaleString("en-US")} sockets in all; the /proc and ss counts equal ` +
+      `${oursNow.toLocaleString("en-US")} TIME_WAIT sockets of ours from ${made.toLocaleString("en-US")} connections` +
+      (made > oursNow ? " (tcp_tw_reuse let new connections take over some)" : "") +
+      `, ${total.toLocaleString("en-US")} sockets in all; the /proc and ss counts equal ` +
       `/proc/net/sockstat tw exactly (${exact.proc.toLocaleString("en-US")} and ${exact.ss.toLocaleString("en-US")}); ` +
       `median of ${SAMPLES} samples; creating them took ${createSeconds.toFixed(1)} s.`;
     return {
