@@ -28,7 +28,7 @@ export function formatDemoTable(result: DemoResult, ascii = false): string {
       // A pile-up has dozens of connections: draw the first.
       const trace = result.traces?.[0];
       if (trace) lines.push("", renderAsciiLadder(trace));
-      if ((result.traces?.length ?? 0) > 1) lines.push(`(${(result.traces?.length ?? 0) - 1} more connection(s) not drawn; --json lists every segment)`);
+      if ((result.traces?.length ?? 0) > 1) lines.push(`(${(result.traces?.length ?? 0) - 1} more connection(s) not drawn; the result's segments list every one)`);
     }
   }
   return lines.map((l) => l.trimEnd()).join("\n") + "\n";
