@@ -4,6 +4,7 @@
  * src/cli/commands/; this file only wires them up and maps errors to exit codes:
  * 0 success, 1 a failed check or an unexpected error (with stack), 2 a user error.
  */
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { UserError } from "./errors.js";
 import { registerDemo } from "./commands/demo.js";
@@ -28,9 +29,15 @@ const REGISTRARS: ReadonlyArray<(program: Command) => void> = [
   registerSimulate,
 ];
 
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  return typeof pkg === "object" && pkg !== null && "version" in pkg ? String(pkg.version) : "unknown";
+}
+
 export function buildProgram(): Command {
   const program = new Command("tcp-lifecycle")
     .description("How a TCP connection ends: the RFC 9293 state machine, a simulator, and the real kernel")
+    .version(packageVersion())
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
