@@ -18,7 +18,7 @@ function result(demo: DemoResult["demo"], states: [string, string][], segments: 
     ok: true,
     steps: states.map(([client, server], i) => ({ step: `step ${i}`, expected: { client, server }, observed: { client, server }, ok: true }) as DemoResult["steps"][number]),
     segments,
-    capture: { ok: true, filter: "tcp port 1", packets: segments.length, connections: 1 },
+    capture: { ok: true, filter: "tcp port 1", packets: segments.length, dropped: 0, connections: 1 },
   };
 }
 

@@ -52,9 +52,14 @@ describe.skipIf(!onLinux)("socket demos on the real kernel", () => {
   it("time-wait-pileup: the count follows the number of connections", async () => {
     const result = await runDemo("time-wait-pileup", { connections: 7 });
     expect(result.steps[0]?.detail).toMatchObject({ connections: 7, timeWait: 7, clientPorts: 7, clientOther: 0, serverSockets: 0 });
-    const totals = result.steps[1]?.detail as { procTimeWaitTotal: number; sockstatTw: number };
-    expect(totals.procTimeWaitTotal).toBe(totals.sockstatTw);
+    const totals = result.steps[1]?.detail as { procTimeWaitTotal: number; sockstatTw: number; sockstatTwAfter: number; agreement: string };
+    // Exact unless other processes' TIME_WAIT sockets came or went during every one of 20 tries.
+    if (totals.agreement === "exact") expect(totals.procTimeWaitTotal).toBe(totals.sockstatTw);
+    else expect(totals.agreement).toBe("bracketed");
+    expect(totals.procTimeWaitTotal).toBeGreaterThanOrEqual(Math.min(totals.sockstatTw, totals.sockstatTwAfter));
+    expect(totals.procTimeWaitTotal).toBeLessThanOrEqual(Math.max(totals.sockstatTw, totals.sockstatTwAfter));
     expect(totals.procTimeWaitTotal).toBeGreaterThanOrEqual(7);
+    expect(result.ok).toBe(true);
   });
 
   const failing: [DemoName, string][] = [

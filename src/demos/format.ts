@@ -24,7 +24,8 @@ export function formatDemoTable(result: DemoResult, ascii = false): string {
     lines.push("");
     if (!result.capture.ok) lines.push(`capture: unavailable: ${result.capture.reason}`);
     else {
-      lines.push(`capture: ${result.segments.length} segment(s) in ${result.capture.connections} connection(s) (${result.capture.filter})`);
+      const dropped = result.capture.dropped ? `; tcpdump reports ${result.capture.dropped} packet(s) dropped by the kernel` : "";
+      lines.push(`capture: ${result.segments.length} segment(s) in ${result.capture.connections} connection(s) (${result.capture.filter})${dropped}`);
       // A pile-up has dozens of connections: draw the first.
       const trace = result.traces?.[0];
       if (trace) lines.push("", renderAsciiLadder(trace));

@@ -51,7 +51,7 @@ async function finishCapture(running: RunningCapture): Promise<Captured> {
       c.segments.map((s) => ({ connection: c.id, from: s.from, to: s.to, flags: s.flags, seq: s.seq, ack: s.ack, len: s.len })),
     );
     return {
-      capture: { ok: true, filter: summary.filter, packets: pcap.segments.length, connections: replay.connections.length },
+      capture: { ok: true, filter: summary.filter, packets: pcap.segments.length, dropped: summary.packetsDropped, connections: replay.connections.length },
       segments,
       traces: replay.connections.map((c) => c.trace),
     };

@@ -41,6 +41,8 @@ export type DemoCapture =
       readonly filter: string;
       /** TCP segments in the capture file (the file itself is removed once replayed). */
       readonly packets: number;
+      /** tcpdump's own report of packets the kernel dropped before tcpdump read them (null: not reported). */
+      readonly dropped: number | null;
       readonly connections: number;
     }
   | { readonly ok: false; readonly reason: string };
