@@ -28,8 +28,8 @@ import { escapeAttr, escapeHtml } from "./html.js";
 import { prepareWidgets, WidgetMarkerError } from "./widgets.js";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const DEFAULT_OUT_DIR = "site-dist";
-export const DEFAULT_EXECUTED_DIR = join("build", "notebooks");
+import { DEFAULT_EXECUTED_DIR, DEFAULT_OUT_DIR } from "./defaults.js";
+export { DEFAULT_EXECUTED_DIR, DEFAULT_OUT_DIR };
 const MANIFEST = ".site-manifest.json";
 
 export interface SiteBuildOptions {

@@ -14,8 +14,8 @@ import { createReadStream, existsSync, realpathSync, statSync } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
 import { CONTENT_SECURITY_POLICY } from "./layout.js";
 
-export const DEFAULT_PORT = 4173;
-export const HOST = "127.0.0.1";
+import { DEFAULT_PORT, HOST } from "./defaults.js";
+export { DEFAULT_PORT, HOST };
 
 export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { ProgressPrinter } from "../../notebook/index.js";
-import { buildSite, DEFAULT_OUT_DIR, DEFAULT_EXECUTED_DIR, SiteBuildError } from "../../site/build.js";
-import { serveSite, DEFAULT_PORT, ServeError } from "../../site/serve.js";
+import { DEFAULT_EXECUTED_DIR, DEFAULT_OUT_DIR, DEFAULT_PORT } from "../../site/defaults.js";
 import type { RunningServer } from "../../site/serve.js";
 import { UserError, numberOption } from "../errors.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -33,6 +31,8 @@ export function registerSite(program: Command): void {
     .option("--timeout <seconds>", "time limit per cell", "60")
     .action(async (files: string[], opts: { out: string; executed: string; execute: boolean; force: boolean; timeout: string }) => {
       const timeout = numberOption("--timeout", opts.timeout, { min: 0.001 });
+      // Loaded here, not at start-up: the builder pulls in esbuild, highlight.js and sanitize-html.
+      const [{ buildSite, SiteBuildError }, { ProgressPrinter }] = await Promise.all([import("../../site/build.js"), import("../../notebook/index.js")]);
       const printer = new ProgressPrinter(process.stderr);
       try {
         const result = await buildSite({
@@ -63,6 +63,7 @@ export function registerSite(program: Command): void {
     .action(async (opts: { dir: string; port: string }) => {
       const port = numberOption("--port", opts.port, { min: 0, integer: true });
       if (port > 65535) throw new UserError(`--port: expected an integer from 0 to 65535, got ${opts.port}`);
+      const { serveSite, ServeError } = await import("../../site/serve.js");
       let running: RunningServer;
       try {
         running = await serveSite({ dir: opts.dir, port, log: (line) => process.stderr.write(`${line}\n`) });
