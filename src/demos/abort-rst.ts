@@ -1,26 +1,20 @@
 /** The abortive close: socket.resetAndDestroy() sets SO_LINGER 0 and closes, so a RST goes out. */
-import { closeReason, establish, type DemoDefinition } from "./definition.js";
+import { closeReason, establish, oneServerDemo } from "./definition.js";
 
-export const abortRst: DemoDefinition = {
+export const abortRst = oneServerDemo({
   name: "abort-rst",
   title: "Abortive close: SO_LINGER 0",
   description:
     "The client calls resetAndDestroy(), Node's SO_LINGER {on, 0} + close(): the kernel sends a RST instead of a FIN and frees the socket at once. " +
     "The server's read fails with ECONNRESET. No FIN, no TIME_WAIT on either side.",
   preset: "abort-rst",
-  async prepare(h) {
-    const { server, port } = await h.listen();
-    return {
-      ports: [port],
-      async run() {
-        h.checkpoint("server-listening");
-        const { client, peer, tuple } = await establish(h, server, port);
-        peer.resume();
-        const reason = closeReason(peer);
-        client.resetAndDestroy();
-        const code = await reason;
-        await h.observe("client resetAndDestroy(): RST; the server's read fails", { client: "CLOSED", server: "CLOSED" }, tuple, { serverError: code }, code === "ECONNRESET");
-      },
-    };
+  serverOptions: {},
+  async run(h, server, port) {
+    const { client, peer, tuple } = await establish(h, server, port);
+    peer.resume();
+    const reason = closeReason(peer);
+    client.resetAndDestroy();
+    const code = await reason;
+    await h.observe("client resetAndDestroy(): RST; the server's read fails", { client: "CLOSED", server: "CLOSED" }, tuple, { serverError: code }, code === "ECONNRESET");
   },
-};
+});

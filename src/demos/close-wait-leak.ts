@@ -4,37 +4,31 @@
  * orphaned, waits in FIN_WAIT_2 (Linux gives up after tcp_fin_timeout).
  */
 import { collectProc } from "../monitor/collectors/proc.js";
-import { establish, type DemoDefinition } from "./definition.js";
+import { establish, oneServerDemo } from "./definition.js";
 import { DemoHarness, sleep } from "./harness.js";
 import type { DemoOptions } from "./types.js";
 
 export const LEAK_HOLD_MS = 500;
 
-export const closeWaitLeak: DemoDefinition = {
+export const closeWaitLeak = oneServerDemo({
   name: "close-wait-leak",
   title: "CLOSE_WAIT leak: the server never closes",
   description:
     "The client closes; the server's kernel ACKs the FIN and the connection waits in CLOSE_WAIT for the server's application to close. " +
     "It never does (allowHalfOpen, and no end()): CLOSE_WAIT stays on the server, FIN_WAIT_2 on the client. A pile of CLOSE_WAIT is always an application bug.",
   preset: "close-wait-leak",
-  async prepare(h) {
-    const { server, port } = await h.listen({ allowHalfOpen: true });
-    return {
-      ports: [port],
-      async run() {
-        h.checkpoint("server-listening");
-        const { client, peer, tuple } = await establish(h, server, port);
-        const eof = h.waitFor(peer, "end");
-        peer.resume();
-        client.destroy();
-        await eof;
-        await h.observe("client close(): FIN; the server's application never calls close()", { client: "FIN_WAIT_2", server: "CLOSE_WAIT" }, tuple);
-        await sleep(LEAK_HOLD_MS);
-        h.record(`${LEAK_HOLD_MS} ms later: nothing has changed`, { client: "FIN_WAIT_2", server: "CLOSE_WAIT" }, await h.sample(tuple));
-      },
-    };
+  serverOptions: { allowHalfOpen: true },
+  async run(h, server, port) {
+    const { client, peer, tuple } = await establish(h, server, port);
+    const eof = h.waitFor(peer, "end");
+    peer.resume();
+    client.destroy();
+    await eof;
+    await h.observe("client close(): FIN; the server's application never calls close()", { client: "FIN_WAIT_2", server: "CLOSE_WAIT" }, tuple);
+    await sleep(LEAK_HOLD_MS);
+    h.record(`${LEAK_HOLD_MS} ms later: nothing has changed`, { client: "FIN_WAIT_2", server: "CLOSE_WAIT" }, await h.sample(tuple));
   },
-};
+});
 
 export interface LeakSample {
   /** Milliseconds since the first leak. */

@@ -5,7 +5,7 @@
  */
 import { collectProc } from "../monitor/collectors/proc.js";
 import type { TcpState } from "../fsm/states.js";
-import type { DemoDefinition } from "./definition.js";
+import { oneServerDemo } from "./definition.js";
 
 async function listenerState(port: number): Promise<TcpState> {
   const r = (await collectProc()).records.find((r) => r.local.port === port && r.state === "LISTEN");
@@ -17,36 +17,30 @@ async function clientState(port: number): Promise<TcpState> {
   return r ? r.state : "CLOSED";
 }
 
-export const connectRefused: DemoDefinition = {
+export const connectRefused = oneServerDemo({
   name: "connect-refused",
   title: "Connection refused",
   description:
     "The demo binds an ephemeral port and closes it again, then connects to it. Nothing listens, so the kernel answers the SYN with a RST that " +
     "acknowledges it: the client goes from SYN_SENT to CLOSED and connect() fails with ECONNREFUSED.",
   preset: "connect-refused",
-  async prepare(h) {
-    const { server, port } = await h.listen();
-    return {
-      ports: [port],
-      async run() {
-        h.checkpoint("server-listening");
-        await h.closeServer(server);
-        h.record("bind a port, then close it: nothing listens", { client: "CLOSED", server: "CLOSED" }, { client: await clientState(port), server: await listenerState(port) });
-        let code = "connected";
-        try {
-          const s = await h.connect(port);
-          s.destroy();
-        } catch (err) {
-          code = (err as NodeJS.ErrnoException).code ?? String(err);
-        }
-        h.record(
-          "connect(): the SYN is answered by RST",
-          { client: "CLOSED", server: "CLOSED" },
-          { client: code === "connected" ? "ESTABLISHED" : await clientState(port), server: await listenerState(port) },
-          { error: code },
-          code === "ECONNREFUSED",
-        );
-      },
-    };
+  serverOptions: {},
+  async run(h, server, port) {
+    await h.closeServer(server);
+    h.record("bind a port, then close it: nothing listens", { client: "CLOSED", server: "CLOSED" }, { client: await clientState(port), server: await listenerState(port) });
+    let code = "connected";
+    try {
+      const s = await h.connect(port);
+      s.destroy();
+    } catch (err) {
+      code = (err as NodeJS.ErrnoException).code ?? String(err);
+    }
+    h.record(
+      "connect(): the SYN is answered by RST",
+      { client: "CLOSED", server: "CLOSED" },
+      { client: code === "connected" ? "ESTABLISHED" : await clientState(port), server: await listenerState(port) },
+      { error: code },
+      code === "ECONNREFUSED",
+    );
   },
-};
+});

@@ -4,7 +4,7 @@
  * exit_files → tcp_close), so an open connection ends with a FIN. Only unread data in the
  * receive buffer (or SO_LINGER 0) turns that close into a RST.
  */
-import { closeReason, countBytes, type DemoDefinition } from "./definition.js";
+import { closeReason, countBytes, oneServerDemo } from "./definition.js";
 import { sleep, type DemoTuple } from "./harness.js";
 
 /**
@@ -23,71 +23,65 @@ setInterval(() => {}, 1000);
 
 export const CRASH_UNREAD_BYTES = 100;
 
-export const crash: DemoDefinition = {
+export const crash = oneServerDemo({
   name: "crash",
   title: "What a crash really sends",
   description:
     "A child process holds an open connection and is killed (SIGKILL: no handler, no cleanup). The kernel closes its socket like close(): a FIN, " +
     "so the server reads a clean EOF and the child's orphaned end goes FIN_WAIT_2 → TIME_WAIT. A second child is killed with 100 unread bytes in " +
     "its receive buffer: that close sends a RST, and the server's socket fails with ECONNRESET. A crash sends RST only in that case (or with SO_LINGER 0).",
-  async prepare(h) {
-    const { server, port } = await h.listen({ allowHalfOpen: true });
-    return {
-      ports: [port],
-      async run() {
-        h.checkpoint("server-listening");
-        // 1. No unread data: FIN.
-        const accepting = h.accept(server);
-        const first = await h.spawnConnectedChild(CRASH_CHILD_SCRIPT, port);
-        const peer = await accepting;
-        const t1: DemoTuple = { host: h.host, clientPort: first.port, serverPort: port };
-        await h.observe("child process connects", { client: "ESTABLISHED", server: "ESTABLISHED" }, t1);
-        h.checkpoint("connected");
-        const reason1 = closeReason(peer);
-        const eof = h.waitFor(peer, "end");
-        peer.resume();
-        await h.kill(first.child, "SIGKILL");
-        let sawEof = true;
-        await eof.catch(() => { sawEof = false; });
-        await h.observe(
-          "child killed (SIGKILL) with nothing unread: the kernel closes its socket with a FIN",
-          { client: "FIN_WAIT_2", server: "CLOSE_WAIT" },
-          t1,
-          { serverReadEof: sawEof },
-          sawEof,
-        );
-        peer.end();
-        const code1 = await reason1;
-        await h.observe("server closes: FIN; the dead child's orphaned end ACKs it", { client: "TIME_WAIT", server: "CLOSED" }, t1, { serverError: code1 }, code1 === "none");
+  serverOptions: { allowHalfOpen: true },
+  async run(h, server, port) {
+    // 1. No unread data: FIN.
+    const accepting = h.accept(server);
+    const first = await h.spawnConnectedChild(CRASH_CHILD_SCRIPT, port);
+    const peer = await accepting;
+    const t1: DemoTuple = { host: h.host, clientPort: first.port, serverPort: port };
+    await h.observe("child process connects", { client: "ESTABLISHED", server: "ESTABLISHED" }, t1);
+    h.checkpoint("connected");
+    const reason1 = closeReason(peer);
+    const eof = h.waitFor(peer, "end");
+    peer.resume();
+    await h.kill(first.child, "SIGKILL");
+    let sawEof = true;
+    await eof.catch(() => { sawEof = false; });
+    await h.observe(
+      "child killed (SIGKILL) with nothing unread: the kernel closes its socket with a FIN",
+      { client: "FIN_WAIT_2", server: "CLOSE_WAIT" },
+      t1,
+      { serverReadEof: sawEof },
+      sawEof,
+    );
+    peer.end();
+    const code1 = await reason1;
+    await h.observe("server closes: FIN; the dead child's orphaned end ACKs it", { client: "TIME_WAIT", server: "CLOSED" }, t1, { serverError: code1 }, code1 === "none");
 
-        // 2. Unread data: RST.
-        const accepting2 = h.accept(server);
-        const second = await h.spawnConnectedChild(CRASH_CHILD_SCRIPT, port);
-        const peer2 = await accepting2;
-        const t2: DemoTuple = { host: h.host, clientPort: second.port, serverPort: port };
-        countBytes(peer2);
-        peer2.write(Buffer.alloc(CRASH_UNREAD_BYTES, 0x63));
-        let recvQ = 0;
-        const deadline = Date.now() + 2000;
-        while (Date.now() < deadline && (recvQ = (await h.recordOf(t2, "client"))?.recvQ ?? 0) < CRASH_UNREAD_BYTES) await sleep(10);
-        await h.observe(
-          `second child connects; the server sends ${CRASH_UNREAD_BYTES} bytes it never reads`,
-          { client: "ESTABLISHED", server: "ESTABLISHED" },
-          t2,
-          { childRecvQ: recvQ },
-          recvQ === CRASH_UNREAD_BYTES,
-        );
-        const reason2 = closeReason(peer2);
-        await h.kill(second.child, "SIGKILL");
-        const code2 = await reason2;
-        await h.observe(
-          "second child killed with unread data: the kernel sends RST",
-          { client: "CLOSED", server: "CLOSED" },
-          t2,
-          { serverError: code2 },
-          code2 === "ECONNRESET",
-        );
-      },
-    };
+    // 2. Unread data: RST.
+    const accepting2 = h.accept(server);
+    const second = await h.spawnConnectedChild(CRASH_CHILD_SCRIPT, port);
+    const peer2 = await accepting2;
+    const t2: DemoTuple = { host: h.host, clientPort: second.port, serverPort: port };
+    countBytes(peer2);
+    peer2.write(Buffer.alloc(CRASH_UNREAD_BYTES, 0x63));
+    let recvQ = 0;
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline && (recvQ = (await h.recordOf(t2, "client"))?.recvQ ?? 0) < CRASH_UNREAD_BYTES) await sleep(10);
+    await h.observe(
+      `second child connects; the server sends ${CRASH_UNREAD_BYTES} bytes it never reads`,
+      { client: "ESTABLISHED", server: "ESTABLISHED" },
+      t2,
+      { childRecvQ: recvQ },
+      recvQ === CRASH_UNREAD_BYTES,
+    );
+    const reason2 = closeReason(peer2);
+    await h.kill(second.child, "SIGKILL");
+    const code2 = await reason2;
+    await h.observe(
+      "second child killed with unread data: the kernel sends RST",
+      { client: "CLOSED", server: "CLOSED" },
+      t2,
+      { serverError: code2 },
+      code2 === "ECONNRESET",
+    );
   },
-};
+});

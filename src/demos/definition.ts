@@ -21,6 +21,34 @@ export interface DemoDefinition {
   prepare(h: DemoHarness, options: DemoOptions): Promise<PreparedDemo>;
 }
 
+/**
+ * A demo around one loopback server: the harness opens it (so its port is known before the
+ * capture starts), then `run` makes the connections and records the steps.
+ */
+export function oneServerDemo(spec: {
+  readonly name: DemoName;
+  readonly title: string;
+  readonly description: string;
+  readonly preset?: PresetName;
+  readonly serverOptions: net.ServerOpts;
+  run(h: DemoHarness, server: net.Server, port: number, options: DemoOptions): Promise<void>;
+}): DemoDefinition {
+  const { serverOptions, run, ...meta } = spec;
+  return {
+    ...meta,
+    async prepare(h, options) {
+      const { server, port } = await h.listen(serverOptions);
+      return {
+        ports: [port],
+        async run() {
+          h.checkpoint("server-listening");
+          await run(h, server, port, options);
+        },
+      };
+    },
+  };
+}
+
 export interface Established {
   readonly client: net.Socket;
   readonly peer: net.Socket;

@@ -3,28 +3,22 @@
  * reads EOF (Node's default allowHalfOpen: false ends the socket on 'end'). The server's
  * kernel may then carry its ACK of the client's FIN on its own FIN (F. / F. / .).
  */
-import { establish, type DemoDefinition } from "./definition.js";
+import { establish, oneServerDemo } from "./definition.js";
 
-export const threeWayClose: DemoDefinition = {
+export const threeWayClose = oneServerDemo({
   name: "three-way-close",
   title: "The three-way close",
   description:
     "The client closes. The server reads EOF and closes at once, so it has nothing left to send: its FIN can carry the ACK of the client's FIN. " +
     "The client ends in TIME_WAIT, the server CLOSED, without the half-closed wait of the four-way close.",
   preset: "three-way-close",
-  async prepare(h) {
-    const { server, port } = await h.listen();
-    return {
-      ports: [port],
-      async run() {
-        h.checkpoint("server-listening");
-        const { client, peer, tuple } = await establish(h, server, port);
-        peer.resume();
-        const serverClosed = h.waitFor(peer, "close");
-        client.destroy();
-        await serverClosed;
-        await h.observe("client close(): FIN; the server closes on EOF: FIN", { client: "TIME_WAIT", server: "CLOSED" }, tuple);
-      },
-    };
+  serverOptions: {},
+  async run(h, server, port) {
+    const { client, peer, tuple } = await establish(h, server, port);
+    peer.resume();
+    const serverClosed = h.waitFor(peer, "close");
+    client.destroy();
+    await serverClosed;
+    await h.observe("client close(): FIN; the server closes on EOF: FIN", { client: "TIME_WAIT", server: "CLOSED" }, tuple);
   },
-};
+});

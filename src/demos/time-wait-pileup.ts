@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { collectProc } from "../monitor/collectors/proc.js";
 import { timewaitSockets } from "../monitor/stats.js";
 import { parseSockstat } from "../parse/sockstat.js";
-import type { DemoDefinition } from "./definition.js";
+import { oneServerDemo } from "./definition.js";
 import type { DemoHarness } from "./harness.js";
 
 export const DEFAULT_PILEUP = 50;
@@ -62,71 +62,65 @@ async function oneConnection(h: DemoHarness, port: number): Promise<number> {
   return localPort;
 }
 
-export const timeWaitPileup: DemoDefinition = {
+export const timeWaitPileup = oneServerDemo({
   name: "time-wait-pileup",
   title: "TIME_WAIT pile-up",
   description:
     "N short connections, each closed first by the client: the active closer keeps each one in TIME_WAIT for 60 s on Linux. " +
     "The demo counts its own TIME_WAIT sockets through /proc/net/tcp and checks the namespace-wide total against /proc/net/sockstat's tw.",
-  async prepare(h, options) {
+  serverOptions: {},
+  async run(h, server, port, options) {
     const n = Math.min(Math.max(Math.trunc(options.connections ?? DEFAULT_PILEUP), 1), MAX_PILEUP);
-    const { server, port } = await h.listen();
     server.on("connection", (s) => s.resume());
-    return {
-      ports: [port],
-      async run() {
-        h.checkpoint("server-listening");
-        const clientPorts = new Set<number>();
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: Math.min(CONCURRENCY, n) }, async () => {
-            while (next < n) {
-              next += 1;
-              clientPorts.add(await oneConnection(h, port));
-            }
-          }),
-        );
-        const count = async (): Promise<{ tw: number; other: number; server: number }> => {
-          let tw = 0;
-          let other = 0;
-          let srv = 0;
-          for (const r of (await collectProc()).records) {
-            if (r.remote.port === port && clientPorts.has(r.local.port ?? -1)) {
-              if (r.state === "TIME_WAIT") tw += 1;
-              else other += 1;
-            } else if (r.local.port === port && r.state !== "LISTEN") srv += 1;
-          }
-          return { tw, other, server: srv };
-        };
-        const deadline = Date.now() + 2000;
-        let c = await count();
-        while ((c.tw !== n || c.server !== 0) && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 10));
-          c = await count();
+    const clientPorts = new Set<number>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(CONCURRENCY, n) }, async () => {
+        while (next < n) {
+          next += 1;
+          clientPorts.add(await oneConnection(h, port));
         }
-        h.record(
-          `${n} connections, each closed first by the client`,
-          { client: "TIME_WAIT", server: "CLOSED" },
-          { client: c.tw === n && c.other === 0 ? "TIME_WAIT" : c.other > 0 ? "ESTABLISHED" : "CLOSED", server: c.server === 0 ? "CLOSED" : "LAST_ACK" },
-          { connections: n, clientPorts: clientPorts.size, timeWait: c.tw, clientOther: c.other, serverSockets: c.server },
-          c.tw === n && clientPorts.size === n,
-        );
-        const totals = await consistentTimeWaitCounts();
-        h.record(
-          "the collector's TIME_WAIT total agrees with /proc/net/sockstat tw",
-          { client: "TIME_WAIT", server: "CLOSED" },
-          { client: "TIME_WAIT", server: "CLOSED" },
-          {
-            procTimeWaitTotal: totals.proc,
-            sockstatTw: totals.sockstat ?? "unavailable",
-            sockstatTwAfter: totals.sockstatAfter ?? "unavailable",
-            agreement: totals.agreement,
-            tries: totals.tries,
-            ours: c.tw,
-          },
-          totals.agreement !== "none" && totals.proc >= c.tw,
-        );
-      },
+      }),
+    );
+    const count = async (): Promise<{ tw: number; other: number; server: number }> => {
+      let tw = 0;
+      let other = 0;
+      let srv = 0;
+      for (const r of (await collectProc()).records) {
+        if (r.remote.port === port && clientPorts.has(r.local.port ?? -1)) {
+          if (r.state === "TIME_WAIT") tw += 1;
+          else other += 1;
+        } else if (r.local.port === port && r.state !== "LISTEN") srv += 1;
+      }
+      return { tw, other, server: srv };
     };
+    const deadline = Date.now() + 2000;
+    let c = await count();
+    while ((c.tw !== n || c.server !== 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      c = await count();
+    }
+    h.record(
+      `${n} connections, each closed first by the client`,
+      { client: "TIME_WAIT", server: "CLOSED" },
+      { client: c.tw === n && c.other === 0 ? "TIME_WAIT" : c.other > 0 ? "ESTABLISHED" : "CLOSED", server: c.server === 0 ? "CLOSED" : "LAST_ACK" },
+      { connections: n, clientPorts: clientPorts.size, timeWait: c.tw, clientOther: c.other, serverSockets: c.server },
+      c.tw === n && clientPorts.size === n,
+    );
+    const totals = await consistentTimeWaitCounts();
+    h.record(
+      "the collector's TIME_WAIT total agrees with /proc/net/sockstat tw",
+      { client: "TIME_WAIT", server: "CLOSED" },
+      { client: "TIME_WAIT", server: "CLOSED" },
+      {
+        procTimeWaitTotal: totals.proc,
+        sockstatTw: totals.sockstat ?? "unavailable",
+        sockstatTwAfter: totals.sockstatAfter ?? "unavailable",
+        agreement: totals.agreement,
+        tries: totals.tries,
+        ours: c.tw,
+      },
+      totals.agreement !== "none" && totals.proc >= c.tw,
+    );
   },
-};
+});

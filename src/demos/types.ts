@@ -4,7 +4,7 @@
  * the demo ran under tcpdump.
  */
 import type { TcpState } from "../fsm/states.js";
-import type { EndpointName, Flag, Trace } from "../sim/trace.js";
+import type { SegmentRecord, Trace } from "../sim/trace.js";
 
 /** One state per end; "CLOSED" when the kernel has no socket for that end any more. */
 export interface Sides {
@@ -23,15 +23,9 @@ export interface DemoStep {
 }
 
 /** A captured segment, from the replayed pcap. seq and ack are relative to each side's ISN. */
-export interface DemoSegment {
+export interface DemoSegment extends Pick<SegmentRecord, "from" | "to" | "flags" | "seq" | "ack" | "len"> {
   /** 1-based connection, in order of each connection's first segment in the capture. */
   readonly connection: number;
-  readonly from: EndpointName;
-  readonly to: EndpointName;
-  readonly flags: readonly Flag[];
-  readonly seq: number;
-  readonly ack: number;
-  readonly len: number;
 }
 
 export type DemoCapture =
