@@ -60,6 +60,27 @@ const CHECKS: Record<string, (text: string, nb: Notebook) => void> = {
     expect(text).toMatch(/[┼┤][─╭╮╯╰]/); // an asciichart was drawn
     expect(text).toContain("(retransmission)");
   },
+  "06-lifecycle-monitor.ipynb": (text) => {
+    const plain = text.replace(/\x1b\[\d+m/g, "");
+    expect(plain).toContain("detected format: ss (the ss header on line 1)");
+    // Why the lesson's monitor counted nothing on Linux: ss spells it TIME-WAIT.
+    expect(plain).toMatch(/the lesson's count over our 30 lines: +TIME_WAIT 0\n/);
+    expect(plain).toMatch(/the parser's count over our 30 lines: +TIME_WAIT 30\n/);
+    expect(plain).toContain("what the State column really says: TIME-WAIT\n");
+    expect(plain).toContain("without the state: 0 records; 30 lines skipped: no State column");
+    expect(plain).toContain('with { state: "TIME_WAIT" }: 30 TIME_WAIT records');
+    // The CLOSE_WAIT pile-up is reported, naming this process and the server's port.
+    const port = /server listening on 127\.0\.0\.1:(\d+); on our port: LISTEN 1, FIN_WAIT_2 10, CLOSE_WAIT 10\n/.exec(plain)?.[1];
+    const pid = /this kernel's process: pid (\d+)/.exec(plain)?.[1];
+    expect(port).toBeDefined();
+    expect(plain).toContain("! close-wait-pileup: 10 connections in CLOSE_WAIT (threshold 5)");
+    expect(plain).toContain(`(pid ${pid}) on port ${port}: 10`);
+    // The sampled series: every phase seen, and an asciichart drawn.
+    expect(plain).toMatch(/Connections on port \d+, one sample every 200 ms\n/);
+    expect(plain).toMatch(/[┼┤][─╭╮╯╰]/);
+    expect(plain).toContain("peak: LISTEN 1, ESTABLISHED 16, FIN_WAIT_2 4, CLOSE_WAIT 4, TIME_WAIT 8");
+    expect(plain).toContain("close-wait-pileup fired in samples 9, 10, 11, 12, 13, 14\n");
+  },
 };
 
 /** Every solution cell shows the checker agreeing: a solution that is wrong fails the build. */
