@@ -55,9 +55,11 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     demo: "half-close",
     simulated: ["client>server FIN,ACK 0", "server>client ACK 0", "server>client ACK 0"],
     kernel: ["server>client ACK 0", "client>server FIN,ACK 0", "server>client ACK 0"],
+    optional: true,
     why:
       "The simulator sends the request and the FIN at the same instant, so both are in flight before the server ACKs either. On loopback the " +
-      "request is delivered inside the client's write() and ACKed at once (quick-ACK mode), before Node's end() issues shutdown(): the ACK comes first.",
+      "request is normally delivered inside the client's write() and ACKed at once (quick-ACK mode for the first data), before Node's end() " +
+      "issues shutdown(): the ACK comes first. If softirq processing is deferred (a loaded machine), the simulator's order can appear instead.",
   },
 ];
 
