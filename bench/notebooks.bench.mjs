@@ -17,6 +17,7 @@ export const name = "notebooks";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(ROOT, "dist", "cli", "main.js");
+const REPEATS = 2;
 const FIXTURES = ["passing", "raises-exception", "skip-execution"].map((f) => join("test", "fixtures", "notebooks", `${f}.ipynb`));
 
 function notebooks() {
@@ -66,23 +67,33 @@ export async function run() {
   });
   try {
     const out = join(work, "runner");
-    // The command's defaults: up to 2 notebooks at a time (--jobs), each in a fresh process.
-    let full = runCli(files, out, ["--force"]);
-    let cached = runCli(files, out);
-    // Another build of dist/ between the two runs changes the cache key: measure the pair again.
-    for (let retry = 0; retry < 2 && cached.cached < files.length; retry++) {
-      full = runCli(files, out, ["--force"]);
-      cached = runCli(files, out);
-    }
-    const serial = runCli(files, join(work, "serial"), ["--force", "--jobs", "1"]);
-    const ours = { name: `tcp-lifecycle notebooks run --force, ${files.length} notebooks`, value: r3(full.seconds), unit: "s" };
-    const figures = [];
-    if (hasTslabKernel()) {
-      const nbconvert = timed(
+    const jupyter = hasTslabKernel();
+    const nbconvertRun = () =>
+      timed(
         "jupyter",
         ["nbconvert", "--to", "notebook", "--execute", ...files, "--output-dir", join(work, "nbconvert"), "--ExecutePreprocessor.kernel_name=tslab"],
         { PYDEVD_DISABLE_FILE_VALIDATION: "1" },
       );
+    // Best of REPEATS for each side, interleaved, so a burst of load elsewhere on the machine
+    // does not land on one side only. The command's defaults: up to 2 notebooks at a time.
+    let full = { seconds: Infinity, cached: 0 };
+    let cached = { seconds: Infinity, cached: 0 };
+    let serial = { seconds: Infinity, cached: 0 };
+    let nbconvert = Infinity;
+    for (let i = 0; i < REPEATS; i++) {
+      const f = runCli(files, out, ["--force"]);
+      const c = runCli(files, out);
+      if (f.seconds < full.seconds) full = f;
+      // A build of dist/ between the two runs changes the cache key; such a pair does not count.
+      if (c.cached === files.length && c.seconds < cached.seconds) cached = c;
+      const s1 = runCli(files, join(work, "serial"), ["--force", "--jobs", "1"]);
+      if (s1.seconds < serial.seconds) serial = s1;
+      if (jupyter) nbconvert = Math.min(nbconvert, nbconvertRun());
+    }
+    if (cached.seconds === Infinity) cached = runCli(files, out);
+    const ours = { name: `tcp-lifecycle notebooks run --force, ${files.length} notebooks`, value: r3(full.seconds), unit: "s" };
+    const figures = [];
+    if (jupyter) {
       const baseline = { name: `jupyter nbconvert --execute (tslab kernel), same ${files.length} notebooks`, value: r3(nbconvert), unit: "s" };
       figures.push({
         ...ours,
@@ -90,7 +101,7 @@ export async function run() {
         baseline,
         ratio: r3(nbconvert / full.seconds),
         target: { op: "<=", value: r3(nbconvert / 2), unit: "s" },
-        note: "ratio = nbconvert time ÷ our time (speed-up); target: at least 2× faster, i.e. at most half of nbconvert's time; wall clock of the commands as a user runs them, one run each",
+        note: `ratio = nbconvert time ÷ our time (speed-up); target: at least 2× faster, i.e. at most half of nbconvert's time; wall clock of the commands as a user runs them, best of ${REPEATS} each, interleaved`,
       });
       figures.push({
         name: `execute ${set}: our runner, --jobs 1 (one notebook at a time, like nbconvert)`,
