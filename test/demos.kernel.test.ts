@@ -49,6 +49,16 @@ describe.skipIf(!onLinux)("socket demos on the real kernel", () => {
     });
   }
 
+  for (const name of ["four-way-close", "close-unread-data", "crash"] as const) {
+    it(`${name} over IPv6 (::1): the same states, nothing left behind`, async () => {
+      const resources: DemoResources = { ports: [], pids: [] };
+      const result = await runDemo(name, { host: "::1", resources });
+      expect(result.steps.map((s) => `${s.observed.client}/${s.observed.server}`)).toEqual(EXPECTED[name]);
+      expect(result.ok).toBe(true);
+      expect(await leftovers(resources)).toEqual({ sockets: [], children: [] });
+    });
+  }
+
   it("time-wait-pileup: the count follows the number of connections", async () => {
     const result = await runDemo("time-wait-pileup", { connections: 7 });
     expect(result.steps[0]?.detail).toMatchObject({ connections: 7, timeWait: 7, clientPorts: 7, clientOther: 0, serverSockets: 0 });

@@ -1,5 +1,5 @@
 /**
- * `tcp-lifecycle demo <name> [--json] [--capture] [--ascii] [--connections N]` and `demo list`.
+ * `tcp-lifecycle demo <name> [--json] [--capture] [--ascii] [--ipv6] [--connections N]` and `demo list`.
  *
  * Runs one socket demo on loopback and prints, for each step, the state each end was
  * expected to reach and the state the kernel showed; with --capture, the captured segments
@@ -19,6 +19,7 @@ interface DemoCliOptions {
   capture?: boolean;
   ascii?: boolean;
   connections?: string;
+  ipv6?: boolean;
 }
 
 export function registerDemo(program: Command): void {
@@ -29,6 +30,7 @@ export function registerDemo(program: Command): void {
     .option("--json", "print the result object (docs/demo-json.md)")
     .option("--capture", "capture the demo's packets with tcpdump on lo and draw them")
     .option("--ascii", "7-bit output: ok/FAIL instead of ✓/✗")
+    .option("--ipv6", "use ::1 instead of 127.0.0.1")
     .option("--connections <n>", `time-wait-pileup: how many connections (1..${MAX_PILEUP}, default 50)`)
     .action(async (name: string, opts: DemoCliOptions) => {
       if (name === "list") {
@@ -47,7 +49,11 @@ export function registerDemo(program: Command): void {
         connections = numberOption("--connections", opts.connections, { min: 1, integer: true });
         if (connections > MAX_PILEUP) throw new UserError(`--connections: expected at most ${MAX_PILEUP}, got ${connections}`);
       }
-      const result = await runDemo(name, { capture: opts.capture ?? false, ...(connections !== undefined && { connections }) });
+      const result = await runDemo(name, {
+        capture: opts.capture ?? false,
+        host: opts.ipv6 ? "::1" : "127.0.0.1",
+        ...(connections !== undefined && { connections }),
+      });
       if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
       else process.stdout.write(formatDemoTable(result, opts.ascii ?? false));
       if (!result.ok) process.exitCode = 1;
