@@ -17,6 +17,11 @@ export function quote(text: string): string {
  * last newline is not a line. A trailing CR (Windows) is removed.
  */
 export function eachLine(text: string, visit: (line: string, lineNo: number) => void): void {
+  eachLineSpan(text, (start, stop, lineNo) => visit(text.slice(start, stop), lineNo));
+}
+
+/** eachLine without making a string per line: `visit` gets the line as text[start, stop). */
+export function eachLineSpan(text: string, visit: (start: number, stop: number, lineNo: number) => void): void {
   let start = 0;
   let lineNo = 0;
   const length = text.length;
@@ -25,7 +30,7 @@ export function eachLine(text: string, visit: (line: string, lineNo: number) => 
     if (end === -1) end = length;
     let stop = end;
     if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
-    visit(text.slice(start, stop), ++lineNo);
+    visit(start, stop, ++lineNo);
     start = end + 1;
   }
 }
@@ -91,6 +96,14 @@ export class LineBook<T> {
     eachLine(text, (line, lineNo) => {
       this.total++;
       visit(line, lineNo);
+    });
+  }
+
+  /** walk() for parsers that read a line in place: `visit` gets it as text[start, stop). */
+  walkSpans(text: string, visit: (start: number, stop: number, lineNo: number) => void): void {
+    eachLineSpan(text, (start, stop, lineNo) => {
+      this.total++;
+      visit(start, stop, lineNo);
     });
   }
 
