@@ -109,6 +109,7 @@ export async function runDemo(name: DemoName, options: DemoOptions = {}): Promis
   let running: RunningCapture | CaptureUnavailable | undefined;
   let captured: Captured | undefined;
   let ports: readonly number[] = [];
+  let leaks = { servers: 0, sockets: 0, children: 0 };
   try {
     const prepared = await def.prepare(h, options);
     ports = prepared.ports;
@@ -127,7 +128,11 @@ export async function runDemo(name: DemoName, options: DemoOptions = {}): Promis
     }
   } finally {
     if (running?.ok) await running.stop().then((s) => rm(dirname(s.file), { recursive: true, force: true }), () => {});
-    await h.cleanup();
+    leaks = await h.cleanup();
+  }
+  // cleanup() closes everything it tracked; anything still open afterwards is a bug in a demo.
+  if (leaks.servers + leaks.sockets + leaks.children > 0) {
+    throw new Error(`demo ${name} left ${leaks.servers} server(s), ${leaks.sockets} socket(s), ${leaks.children} child process(es) open`);
   }
   const capture: DemoCapture | undefined = captured?.capture ?? (running && !running.ok ? { ok: false, reason: running.reason } : undefined);
   return {
