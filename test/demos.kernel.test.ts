@@ -24,7 +24,7 @@ const EXPECTED: Record<DemoName, string[]> = {
 
 /** Facts beyond states that a step must report. */
 const DETAILS: Partial<Record<DemoName, Record<number, Record<string, unknown>>>> = {
-  "four-way-close": { 2: { bytesReceived: 100 } },
+  "four-way-close": { 2: { bytesReceivedByClient: 100 } },
   "half-close": { 1: { bytesReceivedByServer: 100 }, 2: { bytesReceivedByClient: 2000 } },
   "abort-rst": { 1: { serverError: "ECONNRESET" } },
   "close-unread-data": { 1: { clientRecvQ: 100 }, 2: { serverError: "ECONNRESET" } },

@@ -3,7 +3,8 @@
  * server, which allows half-open connections, keeps sending before it closes. Separate ACK
  * and FIN from the server, because its application was not done when the client's FIN came.
  */
-import { countBytes, establish, oneServerDemo } from "./definition.js";
+import { oneServerDemo } from "./definition.js";
+import { shutdownThenReply } from "./shutdown-reply.js";
 
 export const REPLY_BYTES = 100;
 
@@ -17,22 +18,6 @@ export const fourWayClose = oneServerDemo({
   preset: "four-way-close",
   serverOptions: { allowHalfOpen: true },
   async run(h, server, port) {
-    const { client, peer, tuple } = await establish(h, server, port, { allowHalfOpen: true });
-    const received = countBytes(client);
-    const eof = h.waitFor(peer, "end");
-    peer.resume();
-    client.end();
-    await eof;
-    await h.observe("client end() = shutdown(SHUT_WR): FIN; the server's kernel ACKs it", { client: "FIN_WAIT_2", server: "CLOSE_WAIT" }, tuple);
-    peer.write(Buffer.alloc(REPLY_BYTES, 0x61));
-    await received.until(REPLY_BYTES);
-    await h.observe(
-      `server sends ${REPLY_BYTES} bytes after the client's FIN; the client still receives`,
-      { client: "FIN_WAIT_2", server: "CLOSE_WAIT" },
-      tuple,
-      { bytesReceived: received.bytes() },
-    );
-    peer.end();
-    await h.observe("server end(): FIN; the client ACKs it and waits 2MSL", { client: "TIME_WAIT", server: "CLOSED" }, tuple);
+    await shutdownThenReply(h, server, port, { request: 0, reply: REPLY_BYTES });
   },
 });

@@ -2,7 +2,8 @@
  * Half-close: the client sends its request and calls end() (shutdown(SHUT_WR)); the socket
  * stays open for reading, and the server's reply flows after the client's FIN.
  */
-import { countBytes, establish, oneServerDemo } from "./definition.js";
+import { oneServerDemo } from "./definition.js";
+import { shutdownThenReply } from "./shutdown-reply.js";
 
 export const REQUEST_BYTES = 100;
 export const HALF_CLOSE_REPLY_BYTES = 2000;
@@ -16,27 +17,6 @@ export const halfClose = oneServerDemo({
   preset: "half-close",
   serverOptions: { allowHalfOpen: true },
   async run(h, server, port) {
-    const { client, peer, tuple } = await establish(h, server, port, { allowHalfOpen: true });
-    const request = countBytes(peer);
-    const reply = countBytes(client);
-    const eof = h.waitFor(peer, "end");
-    client.end(Buffer.alloc(REQUEST_BYTES, 0x71));
-    await eof;
-    await h.observe(
-      `client sends ${REQUEST_BYTES} bytes and end(): FIN`,
-      { client: "FIN_WAIT_2", server: "CLOSE_WAIT" },
-      tuple,
-      { bytesReceivedByServer: request.bytes() },
-    );
-    peer.write(Buffer.alloc(HALF_CLOSE_REPLY_BYTES, 0x72));
-    await reply.until(HALF_CLOSE_REPLY_BYTES);
-    await h.observe(
-      `server replies ${HALF_CLOSE_REPLY_BYTES} bytes into the half-closed connection`,
-      { client: "FIN_WAIT_2", server: "CLOSE_WAIT" },
-      tuple,
-      { bytesReceivedByClient: reply.bytes() },
-    );
-    peer.end();
-    await h.observe("server end(): FIN; the client ACKs it", { client: "TIME_WAIT", server: "CLOSED" }, tuple);
+    await shutdownThenReply(h, server, port, { request: REQUEST_BYTES, reply: HALF_CLOSE_REPLY_BYTES });
   },
 });
