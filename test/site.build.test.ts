@@ -144,6 +144,14 @@ describe("site build from fixture notebooks", () => {
   it("rewrites nothing when nothing changed, and removes pages of deleted chapters", async () => {
     const again = await buildSite({ notebooks: fixtureNotebooks, outDir: result.outDir, execute: false });
     expect(again.written).toEqual([]);
+    expect(again.reused).toBe(true);
+    expect(again.chapters.map((c) => c.slug)).toEqual(result.chapters.map((c) => c.slug));
+    expect(again.files).toEqual(result.files);
+    // A page deleted by hand is noticed and written again.
+    rmSync(join(result.outDir, "02-why-four-not-three.html"));
+    const repaired = await buildSite({ notebooks: fixtureNotebooks, outDir: result.outDir, execute: false });
+    expect(repaired.reused).toBe(false);
+    expect(repaired.written).toEqual(["02-why-four-not-three.html"]);
     const fewer = await buildSite({ notebooks: fixtureNotebooks.slice(0, 2), outDir: result.outDir, execute: false });
     expect(fewer.chapters).toHaveLength(2);
     expect(existsSync(join(result.outDir, "04-time-wait.html"))).toBe(false);

@@ -10,7 +10,8 @@
  * <outDir>/.site-manifest.json; a non-empty folder without one is refused, so a mistyped
  * --out never deletes anything of yours).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runNotebooks } from "../notebook/index.js";
@@ -19,7 +20,7 @@ import type { Chapter } from "./chapter.js";
 import { renderChapter, chapterSlug } from "./chapter.js";
 import { cleanNotebook, readNotebook } from "./nbformat.js";
 import { createMarkdown } from "./markdown.js";
-import { buildAssets } from "./assets.js";
+import { buildAssets, THEME_DIR } from "./assets.js";
 import type { Asset } from "./assets.js";
 import type { AssetRefs } from "./layout.js";
 import { renderPage, SITE_NAME } from "./layout.js";
@@ -52,6 +53,9 @@ export interface SiteBuildOptions {
   readonly log?: (line: string) => void;
 }
 
+/** A chapter as the build reports it (its page is on disk). */
+export type ChapterSummary = Pick<Chapter, "slug" | "number" | "title" | "description" | "toc" | "widgets">;
+
 export interface PageReport {
   readonly path: string;
   readonly bytes: number;
@@ -59,13 +63,15 @@ export interface PageReport {
 
 export interface SiteBuildResult {
   readonly outDir: string;
-  readonly chapters: readonly Chapter[];
+  readonly chapters: readonly ChapterSummary[];
   /** One per notebook when executed through the runner; empty with execute: false. */
   readonly runs: readonly NotebookResult[];
   /** Every file of the site, with its size. */
   readonly files: readonly PageReport[];
   /** Files whose bytes changed in this build. */
   readonly written: readonly string[];
+  /** True when nothing the pages are made from changed, so the last build's pages stand. */
+  readonly reused: boolean;
   readonly durationMs: number;
 }
 
@@ -114,6 +120,13 @@ export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBui
     log(`notebooks: ${ran} executed, ${runs.length - ran} from cache`);
   }
 
+  const key = inputsKey(sources, executed);
+  const previous = reusable(outDir, key);
+  if (previous !== null) {
+    log(`site: nothing changed since the last build of ${outDir}`);
+    return { outDir, chapters: previous.chapters, runs, files: previous.files, written: [], reused: true, durationMs: performance.now() - started };
+  }
+
   const md = createMarkdown();
   const files: Array<{ path: string; content: string | Uint8Array }> = [];
   const chapters: Chapter[] = [];
@@ -160,16 +173,62 @@ export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBui
   files.push({ path: "search-index.json", content: buildSearchIndex(widgets.chapters) });
   files.push(...assets);
 
-  const written = writeSite(outDir, files);
+  const summaries: ChapterSummary[] = widgets.chapters.map(({ slug, number, title, description, toc, widgets: w }) => ({ slug, number, title, description, toc, widgets: w }));
+  const reports = files.map((f) => ({ path: f.path, bytes: typeof f.content === "string" ? Buffer.byteLength(f.content) : f.content.byteLength }));
+  const written = writeSite(outDir, files, { key, chapters: summaries, sizes: reports });
   log(`site: ${files.length} files in ${outDir} (${written.length} changed)`);
-  return {
-    outDir,
-    chapters: widgets.chapters,
-    runs,
-    files: files.map((f) => ({ path: f.path, bytes: typeof f.content === "string" ? Buffer.byteLength(f.content) : f.content.byteLength })),
-    written,
-    durationMs: performance.now() - started,
-  };
+  return { outDir, chapters: summaries, runs, files: reports, written, reused: false, durationMs: performance.now() - started };
+}
+
+/** Bump when the builder changes what it writes in a way its own files' hash would not show. */
+const BUILD_FORMAT = 1;
+
+function hashTree(hash: ReturnType<typeof createHash>, dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) hashTree(hash, path);
+    else if (entry.isFile()) hash.update(path).update("\0").update(readFileSync(path)).update("\0");
+  }
+}
+
+/**
+ * What every page is made from: the source and executed notebooks, this builder and its
+ * client code, the theme, and the pure core the widget bundles (fsm, sim, render).
+ */
+function inputsKey(sources: readonly string[], executed: readonly string[]): string {
+  const hash = createHash("sha256").update(`site-build ${BUILD_FORMAT}\0`);
+  sources.forEach((source, i) => {
+    hash.update(resolve(source)).update("\0").update(readFileSync(source)).update("\0").update(readFileSync(executed[i]!)).update("\0");
+  });
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const dir of [here, THEME_DIR, join(here, "..", "fsm"), join(here, "..", "sim"), join(here, "..", "render")]) hashTree(hash, dir);
+  return hash.digest("hex");
+}
+
+interface Manifest {
+  readonly files: readonly string[];
+  readonly key?: string;
+  readonly chapters?: readonly ChapterSummary[];
+  readonly sizes?: readonly PageReport[];
+}
+
+/** The last build's report, when it was made from the same inputs and its files are all there. */
+function reusable(outDir: string, key: string): { chapters: readonly ChapterSummary[]; files: readonly PageReport[] } | null {
+  const manifestPath = join(outDir, MANIFEST);
+  if (!existsSync(manifestPath)) return null;
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
+  } catch {
+    return null;
+  }
+  if (manifest.key !== key || manifest.chapters === undefined || manifest.sizes === undefined) return null;
+  for (const f of manifest.sizes) {
+    const target = join(outDir, f.path);
+    if (!existsSync(target) || statSync(target).size !== f.bytes) return null;
+  }
+  return { chapters: manifest.chapters, files: manifest.sizes };
 }
 
 function homePage(chapters: readonly Chapter[], assets: AssetRefs): string {
@@ -209,14 +268,18 @@ function sameBytes(file: string, content: string | Uint8Array): boolean {
   return typeof content === "string" ? old.toString("utf8") === content : Buffer.compare(old, content) === 0;
 }
 
-function writeSite(outDir: string, files: ReadonlyArray<{ path: string; content: string | Uint8Array }>): string[] {
+function writeSite(
+  outDir: string,
+  files: ReadonlyArray<{ path: string; content: string | Uint8Array }>,
+  report: { key: string; chapters: readonly ChapterSummary[]; sizes: readonly PageReport[] },
+): string[] {
   const manifestPath = join(outDir, MANIFEST);
   let previous: string[] = [];
   if (existsSync(outDir) && readdirSync(outDir).length > 0) {
     if (!existsSync(manifestPath)) {
       throw new SiteBuildError(`${outDir} is not empty and holds no ${MANIFEST}: refusing to write a site into it (choose an empty or new folder)`);
     }
-    previous = (JSON.parse(readFileSync(manifestPath, "utf8")) as { files: string[] }).files;
+    previous = [...(JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest).files];
   }
   const written: string[] = [];
   for (const f of files) {
@@ -228,6 +291,7 @@ function writeSite(outDir: string, files: ReadonlyArray<{ path: string; content:
   }
   const now = new Set(files.map((f) => f.path));
   for (const old of previous) if (!now.has(old)) rmSync(join(outDir, old), { force: true });
-  writeFileSync(manifestPath, `${JSON.stringify({ files: [...now].sort() }, null, 1)}\n`);
+  const manifest: Manifest = { files: [...now].sort(), key: report.key, chapters: report.chapters, sizes: report.sizes };
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
   return written;
 }

@@ -3,7 +3,7 @@
  * static site, and a loopback-only server for it. See docs/architecture.md, "src/site".
  */
 export { buildSite, defaultNotebooks, SiteBuildError, DEFAULT_OUT_DIR, DEFAULT_EXECUTED_DIR } from "./build.js";
-export type { SiteBuildOptions, SiteBuildResult, PageReport } from "./build.js";
+export type { SiteBuildOptions, SiteBuildResult, PageReport, ChapterSummary } from "./build.js";
 export { serveSite, resolveRequestPath, ServeError, DEFAULT_PORT, HOST, CONTENT_TYPES } from "./serve.js";
 export type { ServeOptions, RunningServer, Resolution } from "./serve.js";
 export { renderChapter, chapterSlug } from "./chapter.js";
