@@ -10,9 +10,10 @@ import { readFileSync, readdirSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { STATES } from "../src/fsm/states.js";
-import { countByState, countStatesSs, parseSs, type ProcOptions } from "../src/parse/index.js";
+import { countByState, countStatesSs, parseSs, type ProcOptions, type SsOptions } from "../src/parse/index.js";
 import { parseProcNetTcp, parseProcNetTcpCarefully } from "../src/parse/proc.js";
 import { ProcFastReader } from "../src/parse/proc-fast.js";
+import { parseSsCarefully } from "../src/parse/ss.js";
 import { STATE_SPELLINGS } from "../src/parse/state-names.js";
 
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31;
@@ -217,4 +218,64 @@ describe("countStatesSs: bytes and text agree", () => {
       const rows = countStatesSs(text);
       expect(rows.lines.blank + rows.lines.header + rows.lines.records + rows.lines.rejected + rows.lines.skipped).toBe(rows.lines.total);
     }));
+});
+
+// --- parseSs: rows read in place against the careful reader --------------------------------
+
+const SS_OPTIONS: SsOptions[] = [{}, { state: "TIME_WAIT", source: "ss.txt" }];
+
+function sameSs(text: string): void {
+  for (const opts of SS_OPTIONS) expect(parseSs(text, opts)).toEqual(parseSsCarefully(text, opts));
+}
+
+/** Plain addresses the fast reader takes, and every kind it must leave to colonAddress. */
+const ssAddress = fc.oneof(
+  { weight: 3, arbitrary: fc.tuple(fc.nat({ max: 255 }), fc.nat({ max: 255 }), fc.nat({ max: 65535 })).map(([a, b, p]) => `10.${a}.${b}.1:${p}`) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "127.0.0.1:80", "[::1]:80", "[::ffff:1.2.3.4]:443", "[2001:db8::1]:65535", "*:*", "0.0.0.0:*", "[::]:*", "0.0.0.0:0", "host-1.example_x:22",
+      "[fe80::1]%eth0:22", "127.0.0.53%lo:53", "[fe80::1%4]:5000", "*", "1.2.3.4:http", "1.2.3.4:65536", "1.2.3.4:", ":80", "[::1]x:80",
+      "[::1:80", "[]:80", "[::1]]:80", "1.2.3.4:0080", "1.2.3.4:1234567890123456", "é:80", "1.2.3.4:8a", "a%:1", "[::1]%:1", "1:2:3",
+    ),
+  },
+);
+const ssExtras = fc.constantFrom(
+  "", "", "    ", " users:((\"nginx\",pid=1,fd=6),(\"nginx\",pid=2,fd=6))", " timer:(keepalive,1min2sec,0)", " timer:(bad)", " ino:123 sk:ffff uid:1000",
+  " users:((", "\t", " cubic", " users:((\"a b\",pid=7,fd=3)) timer:(timewait,59sec,0) uid:0 ino:0 sk:1 <->",
+);
+const ssFullRow = fc
+  .record({
+    lead: fc.oneof({ weight: 5, arbitrary: ssSpelling.map((s) => `${s}`) }, { weight: 1, arbitrary: nearMiss }, { weight: 1, arbitrary: fc.constantFrom("tcp   ESTAB", "udp   UNCONN", "", " ESTAB", "\tESTAB") }),
+    gaps: fc.array(fc.constantFrom(" ", "      ", "\t", " \t"), { minLength: 4, maxLength: 4 }),
+    recvQ: fc.oneof(fc.nat({ max: 70000 }).map(String), fc.nat({ max: 9 }).map(String), fc.constantFrom("x", "-1", "1234567890123456")),
+    sendQ: fc.oneof(fc.nat({ max: 70000 }).map(String), fc.constantFrom("x", "")),
+    local: ssAddress,
+    peer: ssAddress,
+    extras: ssExtras,
+  })
+  .map((r) => `${r.lead}${r.gaps[0]}${r.recvQ}${r.gaps[1]}${r.sendQ}${r.gaps[2]}${r.local}${r.gaps[3]}${r.peer}${r.extras}`);
+
+const ssFullListing = fc
+  .tuple(
+    fc.array(fc.oneof({ weight: 8, arbitrary: ssFullRow }, { weight: 1, arbitrary: fc.constantFrom("State Recv-Q Send-Q Local Address:Port Peer Address:Port Process", "", "\tcubic wscale:7,7", "0 0 1.2.3.4:5 6.7.8.9:10") }), {
+      maxLength: 30,
+    }),
+    fc.constantFrom("\n", "\r\n"),
+    fc.boolean(),
+  )
+  .map(([lines, nl, trailing]) => lines.join(nl) + (trailing ? nl : ""));
+
+describe("parseSs: rows read in place and the careful reader agree", () => {
+  it("on every fixture", () => {
+    for (const [name, text] of FIXTURES) {
+      try {
+        sameSs(text);
+      } catch (err) {
+        throw new Error(`${name}: ${String(err)}`);
+      }
+    }
+  });
+
+  it("on generated rows: plain and unusual addresses, bad numbers, extras, tabs, CRLF", () => check("parseSs rows", ssFullListing, sameSs));
 });

@@ -15,9 +15,9 @@ function port(text: string): Pick<SocketAddress, "port" | "service"> | string {
   return `"${text}" is not a port (expected a number, "*" or a service name)`;
 }
 
-/** Letters, digits and : . * _ - (addresses and host names); a loop, not a regex: two per socket. */
-function isAddressText(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
+/** Letters, digits and : . * _ - (addresses and host names) in text[start, end); a loop, not a regex: two per socket. */
+export function isAddressText(text: string, start = 0, end = text.length): boolean {
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     const ok =
       (c >= 48 && c <= 58) /* 0-9 : */ || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 42 || c === 95 || c === 45;

@@ -35,7 +35,7 @@ export function eachLineSpan(text: string, visit: (start: number, stop: number, 
   }
 }
 
-function isSpace(code: number): boolean {
+export function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 13 || code === 11 || code === 12;
 }
 
@@ -46,12 +46,18 @@ export function isBlank(line: string): boolean {
 
 /** A non-negative decimal integer, or undefined (no regex: this runs per field). */
 export function decimal(text: string): number | undefined {
-  const n = text.length;
-  if (n === 0 || n > 15) return undefined;
+  const value = decimalAt(text, 0, text.length);
+  return value === -1 ? undefined : value;
+}
+
+/** decimal() of text[start, end) without the substring: 1-15 digits, or -1. */
+export function decimalAt(text: string, start: number, end: number): number {
+  const n = end - start;
+  if (n <= 0 || n > 15) return -1;
   let value = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = start; i < end; i++) {
     const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return undefined;
+    if (d < 0 || d > 9) return -1;
     value = value * 10 + d;
   }
   return value;

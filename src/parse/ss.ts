@@ -12,6 +12,7 @@ import { emptyCounts, type StateCounts } from "./count.js";
 import { colonAddress } from "./address.js";
 import { Cursor, LineBook, decimal, isBlank, type ParseOptions } from "./lines.js";
 import { expectedStates, stateFromTool, stateTable } from "./state-names.js";
+import { fastSsRow } from "./ss-fast.js";
 import { parseSsTimer } from "./timer.js";
 import type { ConnectionRecord, Diagnostic, LineAccount, SkippedLines, SocketProcess, SocketTimer, TextParseResult } from "./types.js";
 
@@ -222,10 +223,32 @@ class SsRowReader {
   }
 }
 
+type SsRecord = { -readonly [K in keyof ConnectionRecord]: ConnectionRecord[K] };
+
+/** The Process column and what follows (users, timer, ino, uid, sk) onto the record; problems become warnings. */
+function addExtras(book: LineBook<ConnectionRecord>, record: SsRecord, rest: string, lineNo: number, line: () => string): void {
+  const extras = readExtras(rest);
+  if (extras.timer) record.timer = extras.timer;
+  if (extras.processes) record.processes = extras.processes;
+  if (extras.inode !== undefined) record.inode = extras.inode;
+  if (extras.uid !== undefined) record.uid = extras.uid;
+  if (extras.cookie !== undefined) record.cookie = extras.cookie;
+  for (const problem of extras.problems) book.warn(`${problem}; the socket is kept without it`, lineNo, line());
+}
+
 export function parseSs(text: string, opts: SsOptions = {}): TextParseResult<ConnectionRecord> {
+  return readSs(text, opts, true);
+}
+
+/** parseSs with every line read by the careful reader: for the tests that hold the fast rows to it. */
+export function parseSsCarefully(text: string, opts: SsOptions = {}): TextParseResult<ConnectionRecord> {
+  return readSs(text, opts, false);
+}
+
+function readSs(text: string, opts: SsOptions, fast: boolean): TextParseResult<ConnectionRecord> {
   const book = new LineBook<ConnectionRecord>(opts.source);
   const rows = new SsRowReader(book, opts.state);
-  book.walk(text, (line, lineNo) => {
+  const careful = (line: string, lineNo: number): void => {
     const row = rows.read(line, lineNo);
     if (row === null) return;
     const { cursor, state, proto } = row;
@@ -244,19 +267,18 @@ export function parseSs(text: string, opts: SsOptions = {}): TextParseResult<Con
     if (typeof local === "string") return book.reject(lineNo, line, `local address: ${local}`);
     const remote = colonAddress(peerText);
     if (typeof remote === "string") return book.reject(lineNo, line, `peer address: ${remote}`);
-    const record: {
-      -readonly [K in keyof ConnectionRecord]: ConnectionRecord[K];
-    } = { line: lineNo, state, local, remote, recvQ, sendQ };
+    const record: SsRecord = { line: lineNo, state, local, remote, recvQ, sendQ };
     if (proto !== undefined) record.proto = proto;
-    if (!cursor.atEnd()) {
-      const extras = readExtras(cursor.rest());
-      if (extras.timer) record.timer = extras.timer;
-      if (extras.processes) record.processes = extras.processes;
-      if (extras.inode !== undefined) record.inode = extras.inode;
-      if (extras.uid !== undefined) record.uid = extras.uid;
-      if (extras.cookie !== undefined) record.cookie = extras.cookie;
-      for (const problem of extras.problems) book.warn(`${problem}; the socket is kept without it`, lineNo, line);
-    }
+    if (!cursor.atEnd()) addExtras(book, record, cursor.rest(), lineNo, () => line);
+    book.record(record);
+  };
+  book.walkSpans(text, (start, stop, lineNo) => {
+    // The common row (a known State, then numbers and plain addresses) is read in place.
+    const index = fast ? fastStateOfString(text, start, stop) : -1;
+    const row = index === -1 ? null : fastSsRow(text, start, stop);
+    if (row === null) return careful(text.slice(start, stop), lineNo);
+    const record: SsRecord = { line: lineNo, state: STATES[index]!, local: row.local, remote: row.remote, recvQ: row.recvQ, sendQ: row.sendQ };
+    if (row.rest < stop) addExtras(book, record, text.slice(row.rest, stop).trimEnd(), lineNo, () => text.slice(start, stop));
     book.record(record);
   });
   return book.result("ss");
