@@ -107,7 +107,9 @@ export async function startCapture(options: CaptureOptions): Promise<RunningCapt
   if (invalid) return { ok: false, reason: invalid };
   const file = options.file ?? join(await mkdtemp(join(tmpdir(), "tcp-lifecycle-capture-")), "capture.pcap");
   const filter = captureFilter(options.ports);
-  const args = ["-i", options.interface ?? "lo", "-U", "--immediate-mode", "-w", file];
+  // -B 4096: a 4 MiB kernel buffer (tcpdump counts in KiB). With the default 2 MiB, a burst of
+  // a few dozen loopback connections on a loaded machine showed "packets dropped by kernel".
+  const args = ["-i", options.interface ?? "lo", "-U", "--immediate-mode", "-B", "4096", "-w", file];
   // Run as root, tcpdump would switch to its own user before opening the file; keep root so it
   // can write where we ask (tcpdump ignores -Z unless it runs as root).
   if (process.getuid?.() === 0) args.push("-Z", "root");
