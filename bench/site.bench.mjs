@@ -74,13 +74,13 @@ export async function run() {
     const rerun = unchanged.value.runs.filter((r) => !r.cached).map((r) => r.file);
     // The cache key includes dist/: a build of the library during the bench rightly re-executes.
     if (rerun.length > 0) throw new Error(`a rebuild with nothing changed executed ${rerun.join(", ")} (was dist/ rebuilt meanwhile?)`);
-    const cli = spawnSync(process.execPath, [CLI, "site", "build", ...copies, "--out", options.outDir, "--executed", options.executedDir], { encoding: "utf8" });
-    if (cli.status !== 0) throw new Error(`tcp-lifecycle site build exited ${cli.status}:\n${cli.stderr}`);
-    const cliTimed = await timed(() => {
+    const cliBuild = () => {
       const r = spawnSync(process.execPath, [CLI, "site", "build", ...copies, "--out", options.outDir, "--executed", options.executedDir], { encoding: "utf8" });
       if (r.status !== 0) throw new Error(`tcp-lifecycle site build exited ${r.status}:\n${r.stderr}`);
       return r;
-    });
+    };
+    cliBuild(); // warm the file cache once
+    const cliTimed = await timed(cliBuild);
 
     const edited = copies[Math.min(1, copies.length - 1)];
     editOneMarkdownCell(edited);
@@ -89,6 +89,8 @@ export async function run() {
     const onlyThat = executed.length === 1 && executed[0] === edited;
     if (!onlyThat) throw new Error(`editing one markdown cell of ${edited} re-executed: ${executed.join(", ") || "nothing"}`);
 
+    /** A rebuild figure, against the full build. */
+    const rebuild = (name, seconds, extra) => ({ name, value: r3(seconds), unit: "s", baseline: fullFig, ratio: r3(seconds / full.seconds), ...extra });
     const figures = [
       {
         ...fullFig,
@@ -96,34 +98,19 @@ export async function run() {
         ratio: r3(full.seconds / executeOnly.seconds),
         note: `${set}; ratio = full build ÷ execution alone (what rendering, search index and bundling add)`,
       },
-      {
-        name: "rebuild, nothing changed (in-process buildSite)",
-        value: r3(unchanged.seconds),
-        unit: "s",
-        baseline: fullFig,
-        ratio: r3(unchanged.seconds / full.seconds),
+      rebuild("rebuild, nothing changed (in-process buildSite)", unchanged.seconds, {
         target: { op: "<", value: 1, unit: "s" },
-        note: "ratio = rebuild ÷ full build; every notebook answered by the runner's cache",
-      },
-      {
-        name: "rebuild, nothing changed (`tcp-lifecycle site build`, node start-up included)",
-        value: r3(cliTimed.seconds),
-        unit: "s",
-        baseline: fullFig,
-        ratio: r3(cliTimed.seconds / full.seconds),
+        note: "ratio = rebuild ÷ full build; every notebook answered by the runner's cache, the pages by the site's",
+      }),
+      rebuild("rebuild, nothing changed (`tcp-lifecycle site build`, node start-up included)", cliTimed.seconds, {
         target: { op: "<", value: 1, unit: "s" },
         note: "ratio = rebuild ÷ full build; wall clock of the command",
-      },
-      {
-        name: "rebuild after editing one markdown cell",
-        value: r3(oneEdit.seconds),
-        unit: "s",
-        baseline: fullFig,
-        ratio: r3(oneEdit.seconds / full.seconds),
+      }),
+      rebuild("rebuild after editing one markdown cell", oneEdit.seconds, {
         target: "re-executes only the edited notebook",
         met: onlyThat,
         note: `executed: ${executed.map((f) => f.split("/").pop()).join(", ")}; the other ${copies.length - 1} from cache`,
-      },
+      }),
     ];
 
     const size = (path) => full.value.files.find((f) => f.path === path)?.bytes ?? 0;
