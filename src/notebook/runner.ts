@@ -98,6 +98,12 @@ function tslabVersion(): string {
   return (require("tslab/package.json") as { version: string }).version;
 }
 
+/** The TypeScript tslab bundles (it compiles the cells). */
+function tslabTypescriptVersion(): string {
+  const fromTslab = createRequire(require.resolve("tslab/package.json"));
+  return (fromTslab("@tslab/typescript-for-tslab/package.json") as { version: string }).version;
+}
+
 function childScript(): string {
   const beside = fileURLToPath(new URL("./child.js", import.meta.url));
   // Under vitest this module is the .ts source; the child always runs from the build.
@@ -287,7 +293,8 @@ function executeInChild(file: string, cells: ChildCell[], timeoutMs: number, onC
     let timer: NodeJS.Timeout | undefined;
     const arm = (ms: number, onFire: () => void): void => {
       clearTimeout(timer);
-      timer = setTimeout(onFire, ms);
+      // setTimeout fires at once beyond 2^31-1 ms (about 24.8 days).
+      timer = setTimeout(onFire, Math.min(ms, 2 ** 31 - 1));
     };
     const stop = (failure: NonNullable<ChildOutcome["failure"]>): void => {
       if (outcome.failure === undefined) outcome.failure = failure;
@@ -341,8 +348,17 @@ function executeInChild(file: string, cells: ChildCell[], timeoutMs: number, onC
           break;
       }
     });
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolvePromise(outcome);
+    };
     child.on("error", (err) => {
       if (outcome.failure === undefined) outcome.failure = { kind: "crash", message: `cannot start the notebook process: ${err.message}` };
+      // After a failed spawn "exit" may never come.
+      if (child.pid === undefined) settle();
     });
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
@@ -355,7 +371,7 @@ function executeInChild(file: string, cells: ChildCell[], timeoutMs: number, onC
           message: `the notebook process exited (${signal ?? `code ${code}`})${during}${tail}`,
         };
       }
-      resolvePromise(outcome);
+      settle();
     });
   });
 }
@@ -383,7 +399,7 @@ function assemble(source: Notebook, outcome: ChildOutcome): Notebook {
   notebook.metadata.kernelspec = { ...TSLAB_KERNELSPEC };
   notebook.metadata.language_info = {
     name: "typescript",
-    version: outcome.typescript ?? "",
+    version: outcome.typescript ?? tslabTypescriptVersion(),
     mimetype: "text/typescript",
     file_extension: ".ts",
   };
