@@ -2,37 +2,11 @@
  * The JSON form of a trace that `tcp-lifecycle simulate --format json` prints
  * (docs/simulate-json.md): one object, `t` in seconds, RFC state names.
  */
-import type { Flag, Trace } from "./trace.js";
-import type { TcpEvent } from "../fsm/events.js";
 import type { TcpState } from "../fsm/states.js";
-import type { EndpointName } from "./trace.js";
+import type { EndpointName, Trace, TraceEvent } from "./trace.js";
 
-export type SimulationJsonEvent =
-  | {
-    readonly t: number;
-    readonly type: "segment";
-    readonly from: EndpointName;
-    readonly to: EndpointName;
-    readonly flags: readonly Flag[];
-    readonly seq: number;
-    readonly ack: number;
-    readonly len: number;
-    readonly dropped: boolean;
-    readonly arrives: number | null;
-    readonly retransmission: boolean;
-    readonly duplicate?: boolean;
-    readonly explanation: string;
-  }
-  | {
-    readonly t: number;
-    readonly type: "state";
-    readonly endpoint: EndpointName;
-    readonly from: TcpState;
-    readonly to: TcpState;
-    readonly cause: TcpEvent;
-    readonly ref: string;
-    readonly explanation: string;
-  };
+/** Each trace event is printed with exactly the fields of its record (see ./trace.ts). */
+export type SimulationJsonEvent = TraceEvent;
 
 export interface SimulationJson {
   readonly name: string;

@@ -5,24 +5,14 @@
 import type { Flag } from "../../sim/trace.js";
 import { ipv4ToString, ipv6ToString } from "./address.js";
 import { decodeLink } from "./link.js";
-import type { PcapEndpoint, SackBlock, TcpOptions } from "./types.js";
+import type { PcapEndpoint, PcapSegment, SackBlock, TcpOptions } from "./types.js";
 
-export interface DecodedTcp {
-  readonly kind: "tcp";
-  readonly ipVersion: 4 | 6;
-  readonly src: PcapEndpoint;
-  readonly dst: PcapEndpoint;
-  readonly flags: readonly Flag[];
-  readonly flagBits: number;
-  readonly seq: number;
-  readonly ack: number;
-  readonly len: number;
-  readonly window: number;
-  readonly urgent: number;
-  readonly options: TcpOptions;
+/** The segment's own fields, before the reader adds where and when it was captured. */
+export type DecodedTcp = { readonly kind: "tcp" } & Pick<PcapSegment,
+  "ipVersion" | "src" | "dst" | "flags" | "flagBits" | "seq" | "ack" | "len" | "window" | "urgent" | "options"> & {
   /** Problems inside a segment that was still decoded (a malformed option). */
   readonly problems: readonly { readonly at: number; readonly reason: string }[];
-}
+};
 
 export type DecodedPacket =
   | DecodedTcp
