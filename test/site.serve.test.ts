@@ -171,4 +171,27 @@ describe("site server", () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/nope: no such folder \(build the site first/);
   });
+
+  it("site build: exit 0 and a summary, exit 2 for a wrong input, exit 1 when a notebook fails", async () => {
+    const run = (args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, ["dist/cli/main.js", "site", "build", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+        child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+        child.on("exit", (code) => resolve({ code, out, err }));
+      });
+    const ok = await run(["--no-execute", "--out", join(dir, "cli-site"), FIXTURES]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^built 5 chapters into .*cli-site in \d+\.\d\d s\n$/);
+    const missing = await run(["--no-execute", "--out", join(dir, "cli-missing"), "no-such.ipynb"]);
+    expect(missing).toMatchObject({ code: 2, err: "tcp-lifecycle: no-such.ipynb: no such notebook or folder\n" });
+    const busy = await run(["--no-execute", "--out", dir, FIXTURES]);
+    expect(busy.code).toBe(2);
+    expect(busy.err).toContain("is not empty and holds no .site-manifest.json");
+    const failing = await run(["--out", join(dir, "cli-failing"), "--executed", join(dir, "cli-executed"), "test/fixtures/notebooks/runtime-error.ipynb"]);
+    expect(failing.code).toBe(1);
+    expect(failing.err).toMatch(/1 notebook\(s\) failed, so the site was not built:\n.*runtime-error\.ipynb: cell \d+/);
+  }, 180_000);
 });

@@ -75,8 +75,15 @@ export interface SiteBuildResult {
   readonly durationMs: number;
 }
 
+/**
+ * Why the site was not built. `failedCheck`: a notebook failed when run (the CLI exits 1);
+ * otherwise the input was wrong (a missing notebook, an unusable --out; the CLI exits 2).
+ */
 export class SiteBuildError extends Error {
   override readonly name = "SiteBuildError";
+  constructor(message: string, readonly failedCheck = false) {
+    super(message);
+  }
 }
 
 export function defaultNotebooks(dir = "notebooks"): string[] {
@@ -113,7 +120,7 @@ export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBui
     });
     const failed = runs.filter((r) => r.status === "failed");
     if (failed.length > 0) {
-      throw new SiteBuildError(`${failed.length} notebook(s) failed, so the site was not built:\n${failed.map((r) => r.failure?.report ?? r.file).join("\n")}`);
+      throw new SiteBuildError(`${failed.length} notebook(s) failed, so the site was not built:\n${failed.map((r) => r.failure?.report ?? r.file).join("\n")}`, true);
     }
     executed = runs.map((r) => r.outPath);
     const ran = runs.filter((r) => !r.cached).length;

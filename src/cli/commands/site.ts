@@ -32,7 +32,11 @@ export function registerSite(program: Command): void {
     .action(async (files: string[], opts: { out: string; executed: string; execute: boolean; force: boolean; timeout: string }) => {
       const timeout = numberOption("--timeout", opts.timeout, { min: 0.001 });
       // Loaded here, not at start-up: the builder pulls in esbuild, highlight.js and sanitize-html.
-      const [{ buildSite, SiteBuildError }, { ProgressPrinter }] = await Promise.all([import("../../site/build.js"), import("../../notebook/index.js")]);
+      const [{ buildSite, SiteBuildError }, { ProgressPrinter }, { NotebookFormatError }] = await Promise.all([
+        import("../../site/build.js"),
+        import("../../notebook/index.js"),
+        import("../../site/nbformat.js"),
+      ]);
       const printer = new ProgressPrinter(process.stderr);
       try {
         const result = await buildSite({
@@ -47,11 +51,12 @@ export function registerSite(program: Command): void {
         });
         process.stdout.write(`built ${result.chapters.length} chapters into ${result.outDir} in ${(result.durationMs / 1000).toFixed(2)} s\n`);
       } catch (err) {
-        if (err instanceof SiteBuildError) {
+        if (err instanceof SiteBuildError && err.failedCheck) {
           process.stderr.write(`tcp-lifecycle site build: ${err.message}\n`);
           process.exitCode = 1;
           return;
         }
+        if (err instanceof SiteBuildError || err instanceof NotebookFormatError) throw new UserError(err.message);
         throw err;
       }
     });
