@@ -58,6 +58,15 @@ export function readCache<T>(cacheFile: string, key: string, outPath: string): T
   }
 }
 
+/** The last passing run's result, whatever its key: how long the notebook took last time. */
+export function lastRecord<T>(cacheFile: string): T | undefined {
+  try {
+    return (JSON.parse(readFileSync(cacheFile, "utf8")) as CacheRecord<T>).result;
+  } catch {
+    return undefined;
+  }
+}
+
 export function writeCache<T>(cacheFile: string, key: string, outText: string, result: T): void {
   mkdirSync(join(cacheFile, ".."), { recursive: true });
   const record: CacheRecord<T> = { key, outHash: sha256(outText), result };

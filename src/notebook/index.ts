@@ -20,7 +20,7 @@
  * A notebook whose bytes and library build (dist/ + package.json) are unchanged since its
  * last passing run is not run again (`cached: true`); records live in <outDir>/.cache/.
  */
-export { runNotebooks, runNotebook } from "./runner.js";
+export { DEFAULT_CONCURRENCY, runNotebooks, runNotebook } from "./runner.js";
 export type { RunOptions, RunProgress, NotebookResult, NotebookFailure, CellCounts } from "./runner.js";
 export * from "./nbformat.js";
 export { formatProgress, ProgressPrinter } from "./progress.js";

@@ -471,7 +471,7 @@ export function countStatesSs(input: string | Uint8Array, opts: SsOptions = {}):
       lineNo++;
       const index = fastStateOfString(input, start, end);
       if (index !== -1) {
-        fast[index]++;
+        fast[index] = fast[index]! + 1;
         counted++;
       } else {
         careful(input.slice(start, end > start && input.charCodeAt(end - 1) === 13 ? end - 1 : end), lineNo);

@@ -1,14 +1,11 @@
 import type { Command } from "commander";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { ProgressPrinter, cleanProblems, parseNotebook, runNotebooks } from "../../notebook/index.js";
+import { DEFAULT_CONCURRENCY, ProgressPrinter, cleanProblems, parseNotebook, runNotebooks } from "../../notebook/index.js";
 import { UserError, numberOption } from "../errors.js";
 
 const DEFAULT_DIR = "notebooks";
 const DEFAULT_OUT = "build/notebooks";
-// Most of a notebook's time is tslab starting TypeScript in its process: two overlap well.
-const DEFAULT_JOBS = Math.min(2, availableParallelism());
 
 /** The notebooks to run: the files given (a folder means its *.ipynb), or notebooks/*.ipynb. */
 function notebookFiles(args: readonly string[]): string[] {
@@ -46,7 +43,7 @@ export function registerNotebooks(program: Command): void {
     .option("--out <dir>", "where executed notebooks are written", DEFAULT_OUT)
     .option("--timeout <seconds>", "time limit per cell", "60")
     .option("--force", "execute even notebooks the cache says are unchanged", false)
-    .option("--jobs <n>", "notebooks executed at the same time, each in its own process", String(DEFAULT_JOBS))
+    .option("--jobs <n>", "notebooks executed at the same time, each in its own process", String(DEFAULT_CONCURRENCY))
     .action(async (files: string[], opts: { out: string; timeout: string; force: boolean; jobs: string }) => {
       const timeout = numberOption("--timeout", opts.timeout, { min: 0.001 });
       const jobs = numberOption("--jobs", opts.jobs, { min: 1, integer: true });
