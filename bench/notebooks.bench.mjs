@@ -97,7 +97,7 @@ export async function run() {
       const baseline = { name: `jupyter nbconvert --execute (tslab kernel), same ${files.length} notebooks`, value: r3(nbconvert), unit: "s" };
       figures.push({
         ...ours,
-        name: `execute ${set}: our runner (default --jobs ${Math.min(2, availableParallelism())})`,
+        name: `execute ${set}: our runner (default --jobs ${availableParallelism() + 1})`,
         baseline,
         ratio: r3(nbconvert / full.seconds),
         target: { op: "<=", value: r3(nbconvert / 2), unit: "s" },
