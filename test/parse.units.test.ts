@@ -4,6 +4,7 @@ import { STATES } from "../src/fsm/states.js";
 import {
   STATE_SPELLINGS,
   colonAddress,
+  countStatesSs,
   dotAddress,
   expectedStates,
   formatAddress,
@@ -222,5 +223,18 @@ describe("ss layouts without a fixture", () => {
       [2, "expected Local Address:Port and Peer Address:Port after Send-Q"],
       [3, 'Recv-Q "x" is not a number'],
     ]);
+  });
+});
+
+describe("the ss fast paths compare whole spellings", () => {
+  // Found by the property test (seed 197425055): ',' and 'L' share the fast table's 5-bit key.
+  it.each([",ISTEN", "LISTE,", ".STAB", "ESTA."])("%s is not a state on any path", (spelling) => {
+    const line = `${spelling}     0      128               0.0.0.0:2024             0.0.0.0:*`;
+    const parsed = parseSs(line);
+    expect(parsed.records).toEqual([]);
+    expect(parsed.diagnostics).toHaveLength(1);
+    expect(parsed.diagnostics[0]!.reason).toContain(`unknown state "${spelling}"`);
+    expect(countStatesSs(line).total).toBe(0);
+    expect(countStatesSs(new TextEncoder().encode(line)).total).toBe(0);
   });
 });

@@ -299,7 +299,7 @@ function isDigit(code: number): boolean {
 
 /**
  * ss spellings by (length, first, last character): a direct-indexed table, so the fast path
- * neither hashes nor allocates. The middle characters are compared after the lookup. A
+ * neither hashes nor allocates. The whole spelling is compared after the lookup. A
  * spelling whose key is taken is left to the careful path.
  */
 const MAX_SPELLING = 15;
@@ -331,7 +331,9 @@ function fastStateOfString(text: string, start: number, end: number): number {
   if (slot === -1) return -1;
   const codes = FAST_CODES[slot]!;
   if (codes.length !== length) return -1;
-  for (let k = 1; k < length - 1; k++) if (text.charCodeAt(start + k) !== codes[k]) return -1;
+  // The key keeps only 5 bits of the first and last characters (',' and 'L' share them), so
+  // every character is compared.
+  for (let k = 0; k < length; k++) if (text.charCodeAt(start + k) !== codes[k]) return -1;
   while (i < end && text.charCodeAt(i) === 32) i++;
   return i < end && isDigit(text.charCodeAt(i)) ? FAST_STATE_INDEX[slot]! : -1;
 }
