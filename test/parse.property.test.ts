@@ -23,8 +23,10 @@ import {
   type ConnectionRecord,
   type TextParseResult,
 } from "../src/parse/index.js";
+import { inCI } from "./support/tools.js";
 
-const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31;
+// CI runs a fixed seed, so a landing run repeats; elsewhere each run explores a fresh one.
+const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : inCI ? 20261124 : Date.now() % 2 ** 31;
 const RUNS = Number(process.env.FC_RUNS ?? 300);
 
 function check<T>(name: string, arb: fc.Arbitrary<T>, predicate: (value: T) => void): void {
