@@ -15,20 +15,7 @@ import { parseProcNetTcp, parseProcNetTcpCarefully } from "../src/parse/proc.js"
 import { ProcFastReader } from "../src/parse/proc-fast.js";
 import { parseSsCarefully } from "../src/parse/ss.js";
 import { STATE_SPELLINGS } from "../src/parse/state-names.js";
-import { inCI } from "./support/tools.js";
-
-// CI runs a fixed seed, so a landing run repeats; elsewhere each run explores a fresh one.
-const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : inCI ? 20261124 : Date.now() % 2 ** 31;
-const RUNS = Number(process.env.FC_RUNS ?? 300);
-
-function check<T>(name: string, arb: fc.Arbitrary<T>, predicate: (value: T) => void): void {
-  const details = fc.check(fc.property(arb, predicate), { seed: SEED, numRuns: RUNS });
-  if (details.failed) {
-    throw new Error(
-      `${name}: property failed (seed ${SEED}; replay with FC_SEED=${SEED}), counterexample ${JSON.stringify(details.counterexample)}:\n${String(details.errorInstance)}`,
-    );
-  }
-}
+import { SEED, check } from "./support/property.js";
 
 const FIXTURE_DIR = new URL("./fixtures/parse/", import.meta.url);
 const FIXTURES: Array<[string, string]> = readdirSync(FIXTURE_DIR)

@@ -23,20 +23,7 @@ import {
   type ConnectionRecord,
   type TextParseResult,
 } from "../src/parse/index.js";
-import { inCI } from "./support/tools.js";
-
-// CI runs a fixed seed, so a landing run repeats; elsewhere each run explores a fresh one.
-const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : inCI ? 20261124 : Date.now() % 2 ** 31;
-const RUNS = Number(process.env.FC_RUNS ?? 300);
-
-function check<T>(name: string, arb: fc.Arbitrary<T>, predicate: (value: T) => void): void {
-  const details = fc.check(fc.property(arb, predicate), { seed: SEED, numRuns: RUNS });
-  if (details.failed) {
-    throw new Error(
-      `${name}: property failed (seed ${SEED}; replay with FC_SEED=${SEED}), counterexample ${JSON.stringify(details.counterexample)}:\n${String(details.errorInstance)}`,
-    );
-  }
-}
+import { SEED, check } from "./support/property.js";
 
 const FIXTURE_DIR = new URL("./fixtures/parse/", import.meta.url);
 const FIXTURE_LINES: string[] = readdirSync(FIXTURE_DIR)
