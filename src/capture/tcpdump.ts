@@ -4,14 +4,20 @@
  * functions here return `{ ok: false, reason }` and the caller carries on without it.
  *
  * Lifecycle: spawn tcpdump → wait until it prints "listening on" (the filter is attached
- * and packets from then on are captured) → the caller's action → wait for the file to stop
- * growing (packets still in the kernel's ring are otherwise lost: SIGINT breaks the loop) →
- * SIGINT → tcpdump flushes and exits (SIGKILL after a bound) → the pcap path.
+ * and packets from then on are captured) → the caller's action → make sure tcpdump has
+ * written everything (packets still in the kernel's ring are otherwise lost: SIGINT breaks
+ * its loop) → SIGINT → tcpdump flushes and exits (SIGKILL after a bound) → the pcap path.
+ *
+ * "Written everything" is exact with a barrier: one last SYN, seen in the file, after which
+ * every earlier packet is there too (tcpdump reads the ring in order). Without one, stop()
+ * waits for the file to stop growing, which a busy machine can fool.
  */
-import { mkdtemp, stat } from "node:fs/promises";
+import { readFile, mkdtemp, stat } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
+import { readPcap } from "../parse/pcap/reader.js";
 
 export interface CaptureOptions {
   /** Capture TCP on these ports only: `tcp port A or tcp port B`. At least one. */
@@ -30,6 +36,12 @@ export interface CaptureOptions {
   readonly stopTimeoutMs?: number;
   /** Longest wait for the file to stop growing before stopping, ms. Default 1000. */
   readonly settleMs?: number;
+  /**
+   * Where stop() sends its barrier SYN: a loopback address and a captured port at which
+   * nothing of the caller's listens (the SYN is refused, or completes and is dropped at
+   * once). Its segments are in the file: a replay should leave out connections from `host`.
+   */
+  readonly barrier?: { readonly host: "127.0.0.1" | "::1"; readonly port: number };
 }
 
 export interface CaptureUnavailable {
@@ -101,6 +113,27 @@ async function settle(file: string, maxMs: number): Promise<void> {
   }
 }
 
+/** Send the barrier SYN and wait, bounded, until tcpdump has written it. */
+async function barrier(file: string, to: { readonly host: string; readonly port: number }, budgetMs = 3000): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const s = net.connect({ host: to.host, port: to.port });
+    const done = (): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve();
+    };
+    const timer = setTimeout(done, budgetMs);
+    s.once("error", done);
+    s.once("connect", done);
+  });
+  const deadline = Date.now() + budgetMs;
+  while (Date.now() < deadline) {
+    const bytes = await readFile(file).catch(() => undefined);
+    if (bytes && readPcap(new Uint8Array(bytes)).segments.some((seg) => seg.dst.address === to.host && seg.dst.port === to.port)) return;
+    await sleep(20);
+  }
+}
+
 /** Start tcpdump; resolves once it is listening, or with the reason it cannot capture. */
 export async function startCapture(options: CaptureOptions): Promise<RunningCapture | CaptureUnavailable> {
   const invalid = validatePorts(options.ports);
@@ -152,7 +185,8 @@ export async function startCapture(options: CaptureOptions): Promise<RunningCapt
   const stop = (): Promise<CaptureSummary> => {
     stopping ??= (async () => {
       try {
-        await settle(file, options.settleMs ?? 1000);
+        if (options.barrier) await barrier(file, options.barrier);
+        else await settle(file, options.settleMs ?? 1000);
       } finally {
         child.kill("SIGINT");
       }

@@ -3,11 +3,9 @@
  * filtered on those ports, run the steps, stop the capture and replay it, and — always, in
  * a finally block — close everything the demo opened.
  */
-import { readFile, rm } from "node:fs/promises";
-import net from "node:net";
+import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { replayCaptureFile } from "../capture/file.js";
-import { readPcap } from "../parse/pcap/reader.js";
 import { startCapture, type CaptureUnavailable, type RunningCapture } from "../capture/tcpdump.js";
 import type { Trace } from "../sim/trace.js";
 import { abortRst } from "./abort-rst.js";
@@ -45,41 +43,12 @@ interface Captured {
   readonly traces: readonly Trace[];
 }
 
-/** The other loopback address: the barrier's SYN goes there, so no demo socket answers it. */
+/** The other loopback address: the capture barrier's SYN goes there, so no demo socket answers it. */
 function otherLoopback(host: string): "127.0.0.1" | "::1" {
   return host === "::1" ? "127.0.0.1" : "::1";
 }
 
-/**
- * A capture barrier. tcpdump reads the kernel's ring in order but may lag behind on a busy
- * machine, and stopping it early loses what it has not read yet. So send one last SYN to the
- * demo's port on the other loopback address (nothing of the demo's listens there: it is
- * refused, or at most completes and is destroyed at once) and wait, bounded, until that SYN is
- * in the file: then every earlier packet is too. The barrier's segments are dropped on replay.
- */
-async function captureBarrier(host: string, port: number, file: string, budgetMs = 3000): Promise<void> {
-  const other = otherLoopback(host);
-  await new Promise<void>((resolve) => {
-    const s = net.connect({ host: other, port });
-    const done = (): void => {
-      clearTimeout(timer);
-      s.destroy();
-      resolve();
-    };
-    const timer = setTimeout(done, budgetMs);
-    s.once("error", done);
-    s.once("connect", done);
-  });
-  const deadline = Date.now() + budgetMs;
-  while (Date.now() < deadline) {
-    const bytes = await readFile(file).catch(() => undefined);
-    if (bytes && readPcap(new Uint8Array(bytes)).segments.some((seg) => seg.src.address === other && seg.dst.port === port)) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function finishCapture(running: RunningCapture, host: string, port: number | undefined): Promise<Captured> {
-  if (port !== undefined) await captureBarrier(host, port, running.file);
+async function finishCapture(running: RunningCapture, host: string): Promise<Captured> {
   const summary = await running.stop();
   try {
     const { replay } = await replayCaptureFile(summary.file, { relative: true, source: "demo capture" });
@@ -108,13 +77,16 @@ export async function runDemo(name: DemoName, options: DemoOptions = {}): Promis
   const h = new DemoHarness(options);
   let running: RunningCapture | CaptureUnavailable | undefined;
   let captured: Captured | undefined;
-  let ports: readonly number[] = [];
   let leaks = { servers: 0, sockets: 0, children: 0 };
   try {
     const prepared = await def.prepare(h, options);
-    ports = prepared.ports;
     if (options.capture) {
-      running = await startCapture({ ports: prepared.ports });
+      const port = prepared.ports[0];
+      running = await startCapture({
+        ports: prepared.ports,
+        // The barrier goes to the demo's port on the other loopback address, where nothing listens.
+        ...(port !== undefined && { barrier: { host: otherLoopback(h.host), port } }),
+      });
       if (running.ok) h.resources.pids.push(running.pid);
     }
     try {
@@ -123,7 +95,7 @@ export async function runDemo(name: DemoName, options: DemoOptions = {}): Promis
       if (running?.ok) {
         const r = running;
         running = undefined;
-        captured = await finishCapture(r, h.host, ports[0]);
+        captured = await finishCapture(r, h.host);
       }
     }
   } finally {
