@@ -126,9 +126,12 @@ describe.skipIf(!existsSync(cli))("tcp-lifecycle monitor (built CLI)", () => {
   it.skipIf(scriptGate.skip)("in a terminal, Ctrl-C exits 0 and restores the screen and cursor", async () => {
     // `script` gives the CLI a real pseudo-terminal; the ^C byte written to it, once the first
     // view is drawn, makes the terminal send SIGINT to the whole foreground group (the CLI and
-    // any running ss), as a keyboard would.
+    // any running ss), as a keyboard would. `script` runs the command through `$SHELL -c`; dash
+    // (SHELL unset, as in CI) does not exec the last command, stays in the foreground group and
+    // dies of the SIGINT itself (exit 130), so `exec` replaces the shell with the CLI.
+    const command = `exec '${process.execPath}' '${cli}' monitor --interval 300ms --source ss`;
     const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn("script", ["-qfec", `${process.execPath} ${cli} monitor --interval 300ms --source ss`, "/dev/null"], {
+      const child = spawn("script", ["-qfec", command, "/dev/null"], {
         stdio: ["pipe", "pipe", "pipe"],
       });
       let out = "";
