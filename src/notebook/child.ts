@@ -13,6 +13,7 @@ import { format, inspect } from "node:util";
 import type { ChildCell, ChildMessage, ParentMessage } from "./protocol.js";
 import type { ErrorOutput, MimeBundle, Output } from "./nbformat.js";
 import { joinText } from "./nbformat.js";
+import { installCodeCache, type CodeCache } from "./code-cache.js";
 
 interface TslabConverter {
   convert(prevDecl: string, src: string): unknown;
@@ -29,6 +30,12 @@ interface TslabDisplayData {
 }
 
 const require = createRequire(import.meta.url);
+// argv[2]: the runner's code cache folder. Compiling TypeScript's 8 MB typescript.js and the
+// functions that parse lib.*.d.ts and @types is a good part of every process's start-up.
+const codeCacheDir = process.argv[2];
+const codeCache: CodeCache | undefined = codeCacheDir
+  ? installCodeCache(codeCacheDir, (file) => /[\\/]node_modules[\\/](@tslab[\\/]typescript-for-tslab|tslab)[\\/]/.test(file))
+  : undefined;
 const { createConverter } = require("tslab/dist/converter") as { createConverter(o: object): TslabConverter };
 const { createExecutor } = require("tslab/dist/executor") as {
   createExecutor(
@@ -175,6 +182,7 @@ const executor = createExecutor(process.cwd(), converters, {
 });
 // Load lib.*.d.ts and @types once, before the first cell's clock starts.
 node.convert("", "");
+codeCache?.close();
 
 hookStream(process.stdout, "stdout");
 hookStream(process.stderr, "stderr");

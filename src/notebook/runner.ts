@@ -159,7 +159,11 @@ function longestFirst(files: readonly string[], ctx: RunContext): number[] {
 }
 
 function cacheFileOf(file: string, ctx: RunContext): string {
-  return join(ctx.cacheDir ?? join(ctx.outDir, ".cache"), basename(file) + ".json");
+  return join(cacheDirOf(ctx), basename(file) + ".json");
+}
+
+function cacheDirOf(ctx: RunContext): string {
+  return ctx.cacheDir ?? join(ctx.outDir, ".cache");
 }
 
 /** Run one notebook. */
@@ -211,7 +215,8 @@ async function runOne(file: string, index: number, total: number, ctx: RunContex
       expectError: hasTag(notebook.cells[i] as Cell, CELL_TAGS.raisesException),
     }));
 
-  const outcome = await executeInChild(resolve(file), toRun, ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS, (cellIndex) =>
+  const codeCacheDir = join(cacheDirOf(ctx), "v8");
+  const outcome = await executeInChild(resolve(file), toRun, codeCacheDir, ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS, (cellIndex) =>
     ctx.onProgress?.({
       kind: "cell-start",
       file,
@@ -298,11 +303,17 @@ function errorText(error: ErrorOutput): string {
 }
 
 /** Execute cells in a fresh child process; resolves after the process has exited. */
-function executeInChild(file: string, cells: ChildCell[], timeoutMs: number, onCell: (index: number) => void): Promise<ChildOutcome> {
+function executeInChild(
+  file: string,
+  cells: ChildCell[],
+  codeCacheDir: string,
+  timeoutMs: number,
+  onCell: (index: number) => void,
+): Promise<ChildOutcome> {
   const outcome: ChildOutcome = { cells: new Map() };
   if (cells.length === 0) return Promise.resolve(outcome);
   return new Promise((resolvePromise) => {
-    const child = fork(childScript(), [], {
+    const child = fork(childScript(), [codeCacheDir], {
       cwd: dirname(file),
       execArgv: [],
       stdio: ["ignore", "pipe", "pipe", "ipc"],
