@@ -7,6 +7,7 @@ import { parseNetstatBsd } from "../../parse/netstat-bsd.js";
 import { parseNetstatLinux } from "../../parse/netstat-linux.js";
 import { parseNetstatWindows } from "../../parse/netstat-windows.js";
 import type { ConnectionRecord, ParseResult } from "../../parse/types.js";
+import { uniqueConnections } from "./unique.js";
 import type { Sample, SourceName } from "../types.js";
 import { runTool, type RunOptions } from "./run-tool.js";
 
@@ -42,5 +43,7 @@ export async function collectNetstat(source: NetstatSource, opts: RunOptions = {
   const origin = netstatCommand(source);
   const text = await runTool("netstat", flavour.args, opts);
   const result = flavour.parse(text, { source: origin });
-  return { source, origin, takenAt, elapsedMs: performance.now() - started, records: result.records, diagnostics: result.diagnostics };
+  const unique = uniqueConnections(result.records, origin);
+  const diagnostics = [...result.diagnostics, ...unique.diagnostics];
+  return { source, origin, takenAt, elapsedMs: performance.now() - started, records: unique.records, diagnostics };
 }

@@ -8,6 +8,7 @@ import { parseProcNetTcp } from "../../parse/proc.js";
 import type { ConnectionRecord, Diagnostic } from "../../parse/types.js";
 import type { Sample } from "../types.js";
 import { CollectorError } from "./errors.js";
+import { uniqueConnections } from "./unique.js";
 
 export const PROC_FILES = [
   { path: "/proc/net/tcp", family: 4 },
@@ -51,8 +52,10 @@ export async function collectProc(opts: ProcOptions = {}): Promise<Sample> {
       );
     }
     const result = parseProcNetTcp(text ?? "", { family, source: full });
-    for (const r of result.records) records.push(r);
+    const unique = uniqueConnections(result.records, full);
+    for (const r of unique.records) records.push(r);
     for (const d of result.diagnostics) diagnostics.push(d);
+    for (const d of unique.diagnostics) diagnostics.push(d);
     read.push(full);
   });
   return {

@@ -4,6 +4,7 @@
  * processes, and walks /proc/<pid>/fd, so it is the slow part).
  */
 import { parseSs } from "../../parse/ss.js";
+import { uniqueConnections } from "./unique.js";
 import type { Sample } from "../types.js";
 import { runTool, type RunOptions } from "./run-tool.js";
 
@@ -23,12 +24,13 @@ export async function collectSs(opts: SsOptions = {}): Promise<Sample> {
   const origin = `ss ${args.join(" ")}`;
   const text = await runTool("ss", args, opts);
   const result = parseSs(text, { source: origin });
+  const unique = uniqueConnections(result.records, origin);
   return {
     source: "ss",
     origin,
     takenAt,
     elapsedMs: performance.now() - started,
-    records: result.records,
-    diagnostics: result.diagnostics,
+    records: unique.records,
+    diagnostics: [...result.diagnostics, ...unique.diagnostics],
   };
 }
