@@ -1,0 +1,83 @@
+/**
+ * The link between the two endpoints: a one-way delay, the scenario's rules (drop, delay or
+ * duplicate the segments they match), then seeded loss, reordering and duplication. Every
+ * segment sent is recorded in the trace with its fate, lost ones included; a delivered one
+ * is put on the agenda as an arrival at the other endpoint.
+ */
+import type { SegmentRecord } from "./trace.js";
+import type { LinkRule } from "./scenario.js";
+import type { Endpoint } from "./endpoint.js";
+import type { Simulation } from "./simulation.js";
+import * as clock from "./clock.js";
+import * as segment from "./segment.js";
+import * as explain from "./explain.js";
+
+// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
+const { K_ARRIVE, us } = clock;
+const { FLAG_ARRAYS } = segment;
+const { Why, explainSegment } = explain;
+
+export function transmit(sim: Simulation, ep: Endpoint, flags: number, seq: number, ack: number, len: number, why: number, retransmission: boolean): void {
+  const link = sim.sc.link;
+  const t = sim.now;
+  let dropped = false;
+  let extra = 0;
+  let duplicate = false;
+  let dupExtra = sim.delayUs >> 1;
+  const rules = link.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    const mask = sim.ruleFlags[i]!;
+    if (mask !== -1 && mask !== flags) continue;
+    if (!ruleMatches(r, ep, len, retransmission, t)) continue;
+    const hit = ++sim.ruleHits[i]!;
+    if (r.nth !== undefined && hit !== r.nth) continue;
+    if (r.action === "drop") dropped = true;
+    else if (r.action === "delay") extra += us(r.by ?? 0);
+    else {
+      duplicate = true;
+      if (r.by !== undefined) dupExtra = us(r.by);
+    }
+  }
+  if (link.loss > 0 && sim.rnd() < link.loss) dropped = true;
+  if (link.reorder > 0 && sim.rnd() < link.reorder) extra += sim.reorderUs;
+  if (link.duplicate > 0 && sim.rnd() < link.duplicate) duplicate = true;
+  const to = 1 - ep.id;
+  const arrives = t + sim.delayUs + extra;
+  recordSegment(sim, ep, flags, seq, ack, len, dropped, arrives, retransmission, why);
+  if (dropped) return;
+  sim.q.push(arrives, K_ARRIVE, to, flags, seq, ack, len);
+  if (duplicate) {
+    recordSegment(sim, ep, flags, seq, ack, len, false, arrives + dupExtra, retransmission, Why.Duplicate);
+    sim.events[sim.events.length - 1] = { ...(sim.events[sim.events.length - 1] as SegmentRecord), duplicate: true };
+    sim.q.push(arrives + dupExtra, K_ARRIVE, to, flags, seq, ack, len);
+  }
+}
+
+function ruleMatches(r: LinkRule, ep: Endpoint, len: number, retransmission: boolean, t: number): boolean {
+  if (r.from !== undefined && r.from !== ep.name) return false;
+  if (r.data !== undefined && r.data !== len > 0) return false;
+  if (r.retransmission !== undefined && r.retransmission !== retransmission) return false;
+  if (r.after !== undefined && t < us(r.after)) return false;
+  if (r.before !== undefined && t >= us(r.before)) return false;
+  return true;
+}
+
+function recordSegment(sim: Simulation, ep: Endpoint, flags: number, seq: number, ack: number, len: number, dropped: boolean,
+  arrives: number, retransmission: boolean, why: number): void {
+  sim.segments++;
+  sim.events.push({
+    type: "segment",
+    t: sim.now / 1e6,
+    from: ep.name,
+    to: ep.id === 0 ? "server" : "client",
+    flags: FLAG_ARRAYS[flags]!,
+    seq,
+    ack,
+    len,
+    dropped,
+    arrives: dropped ? null : arrives / 1e6,
+    retransmission,
+    explanation: explainSegment(why as explain.Why, dropped),
+  });
+}

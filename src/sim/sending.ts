@@ -1,0 +1,121 @@
+/**
+ * What an endpoint sends: the segments a table outcome's `send` list names (SYN, SYN+ACK,
+ * ACK, FIN, RST, DATA, RETRANSMIT), with the sequence and acknowledgment numbers the table
+ * abstracts away (§3.3.1), the retransmission queue they join, and the sentence that
+ * explains each one.
+ */
+import type { TcpState } from "../fsm/states.js";
+import type { Endpoint } from "./endpoint.js";
+import type { Simulation } from "./simulation.js";
+import * as segment from "./segment.js";
+import * as decisions from "./decisions.js";
+import * as timers from "./timers.js";
+import * as link from "./link.js";
+import * as explain from "./explain.js";
+
+// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
+const { ACK, FIN, PSH, RST, SYN, MSS, add, span } = segment;
+const { CLOSE, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_SYN, RCV_SYN_ACK, F_LINGER0 } = decisions;
+const { armRetransmit, holdAck } = timers;
+const { transmit } = link;
+const { Why } = explain;
+
+/** Put a segment on the link. */
+export function emit(sim: Simulation, ep: Endpoint, flags: number, seq: number, ack: number, len: number, why: number, retransmission: boolean): void {
+  if (flags & ACK && ep.dackPending) {
+    // Any segment carrying ACK makes the delayed ACK unnecessary.
+    ep.dackPending = false;
+    ep.genDack++;
+  }
+  transmit(sim, ep, flags, seq, ack, len, why, retransmission);
+}
+
+export function sendSyn(sim: Simulation, ep: Endpoint, withAck: boolean, from: TcpState): void {
+  let again = false;
+  if (!ep.synSent) {
+    ep.synSent = true;
+    ep.sndUna = ep.iss;
+    ep.sndNxt = add(ep.iss, 1);
+    queue(ep, ep.iss, SYN, 0);
+  } else {
+    // SYN_RCVD answering a retransmitted SYN resends its SYN+ACK (§3.10.7.4).
+    again = from === "SYN_RCVD";
+  }
+  if (withAck) emit(sim, ep, SYN | ACK, ep.iss, ep.rcvNxt, 0, again ? Why.Retransmit : Why.SynAck, again);
+  else emit(sim, ep, SYN, ep.iss, 0, 0, Why.Syn, false);
+  armRetransmit(sim, ep);
+}
+
+export function sendAck(sim: Simulation, ep: Endpoint, ei: number, from: TcpState): void {
+  let why: number = Why.DupAck;
+  if (ei === RCV_DATA) why = Why.DataAck;
+  else if (ei === RCV_FIN || ei === RCV_FIN_ACK_OF_FIN) why = Why.FinAck;
+  else if (ei === RCV_SYN_ACK && from === "SYN_SENT") why = Why.HandshakeAck;
+  // Delayed ACK (RFC 1122 §4.2.3.2) for data, and for the FIN that moves us to CLOSE_WAIT:
+  // Linux tcp_fin() only schedules that ACK, so an application that closes at once sends
+  // its FIN with the ACK on it. Every other ACK goes at once, as in Linux.
+  // A second segment while an ACK is already held is acknowledged at once (RFC 5681 §4.2:
+  // at least every second full-sized segment).
+  const delay = ei === RCV_DATA || (why === Why.FinAck && from !== "CLOSE_WAIT" && ep.state === "CLOSE_WAIT");
+  if (ep.delayedAck && delay && !ep.dackPending) {
+    holdAck(sim, ep, why);
+    return;
+  }
+  emit(sim, ep, ACK, ep.sndNxt, ep.rcvNxt, 0, why, false);
+}
+
+export function sendFin(sim: Simulation, ep: Endpoint): void {
+  const merged = ep.dackPending;
+  ep.finSent = true;
+  ep.finSeq = ep.sndNxt;
+  ep.sndNxt = add(ep.sndNxt, 1);
+  queue(ep, ep.finSeq, FIN | ACK, 0);
+  emit(sim, ep, FIN | ACK, ep.finSeq, ep.rcvNxt, 0, merged ? Why.FinWithAck : Why.Fin, false);
+  armRetransmit(sim, ep);
+}
+
+export function sendRst(sim: Simulation, ep: Endpoint, ei: number, from: TcpState, f: number, seq: number, ack: number, len: number): void {
+  const isReply = ei >= RCV_SYN && ei <= RCV_DATA && (from === "CLOSED" || from === "LISTEN" || from === "SYN_SENT");
+  if (isReply) {
+    // §3.10.7.1: take the sequence number from the ACK field, or acknowledge the segment.
+    if (f & ACK) emit(sim, ep, RST, ack, 0, 0, Why.RstRefuse, false);
+    else emit(sim, ep, RST | ACK, 0, add(seq, span(f, len)), 0, Why.RstRefuse, false);
+    return;
+  }
+  let why: number = Why.RstAbort;
+  if (ei === CLOSE) why = ep.fl & F_LINGER0 ? Why.RstLinger0 : Why.RstUnread;
+  else if (ei === RCV_DATA) why = Why.RstDataAfterClose;
+  // Linux tcp_send_active_reset(): RST+ACK at SND.NXT.
+  emit(sim, ep, RST | ACK, ep.sndNxt, ep.rcvNxt, 0, why, false);
+}
+
+export function sendData(sim: Simulation, ep: Endpoint, bytes: number): void {
+  for (let left = bytes; left > 0;) {
+    const n = left < MSS ? left : MSS;
+    left -= n;
+    const flags = left === 0 ? ACK | PSH : ACK;
+    const seq = ep.sndNxt;
+    ep.sndNxt = add(seq, n);
+    queue(ep, seq, flags, n);
+    emit(sim, ep, flags, seq, ep.rcvNxt, n, Why.Data, false);
+  }
+  armRetransmit(sim, ep);
+}
+
+/** The retransmission timer expired: the oldest unacknowledged segment goes again. */
+export function retransmitOldest(sim: Simulation, ep: Endpoint): void {
+  const h = ep.rtxHead;
+  if (h >= ep.rtxTail) return;
+  const flags = ep.rtx[h + 1]! | (ep.haveRcv ? ACK : 0);
+  emit(sim, ep, flags, ep.rtx[h]!, ep.haveRcv ? ep.rcvNxt : 0, ep.rtx[h + 2]!, Why.Retransmit, true);
+  armRetransmit(sim, ep);
+}
+
+/** Append a segment that occupies sequence space to the retransmission queue. */
+function queue(ep: Endpoint, seq: number, flags: number, len: number): void {
+  const t = ep.rtxTail;
+  ep.rtx[t] = seq;
+  ep.rtx[t + 1] = flags;
+  ep.rtx[t + 2] = len;
+  ep.rtxTail = t + 3;
+}

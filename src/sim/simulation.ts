@@ -1,0 +1,71 @@
+/**
+ * One run's state, shared by the modules that carry it out: the scenario and profile, the
+ * virtual clock and its agenda, the trace so far, the two endpoints and the link's
+ * counters. It holds no behaviour; one object per run keeps a short run's setup cheap.
+ */
+import type { Profile } from "../fsm/profiles.js";
+import type { TraceEvent } from "./trace.js";
+import type { Scenario } from "./scenario.js";
+import * as heap from "./heap.js";
+import * as prng from "./prng.js";
+import type { Random } from "./prng.js";
+import { Endpoint } from "./endpoint.js";
+import * as steps from "./steps.js";
+import * as segment from "./segment.js";
+import * as clock from "./clock.js";
+
+// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
+const { EventQueue } = heap;
+const { seededRandom } = prng;
+const { waitingLists } = steps;
+const { FLAG_BITS } = segment;
+const { us } = clock;
+
+/** Never written: a scenario without link rules shares it. */
+const NO_RULES: number[] = [];
+
+export class Simulation {
+  readonly q = new EventQueue();
+  readonly events: TraceEvent[] = [];
+  readonly diagnostics: string[] = [];
+  readonly eps: [Endpoint, Endpoint];
+  /** The one seeded generator of the run: ISSs, then link impairments in sending order. */
+  readonly rnd: Random;
+  /** How many segments each link rule has matched so far (for `nth`). */
+  readonly ruleHits: number[];
+  /** Each rule's `flags` as a bit mask, or -1 when the rule names no flags. */
+  readonly ruleFlags: number[];
+  readonly delayUs: number;
+  readonly reorderUs: number;
+  readonly rtoInit: number;
+  readonly rtoMax: number;
+  /** Virtual time, integer microseconds. */
+  now = 0;
+  /** Segment records in the trace so far. */
+  segments = 0;
+
+  constructor(
+    readonly sc: Scenario,
+    readonly profile: Profile,
+    readonly seed: number,
+  ) {
+    const rnd = seededRandom(seed);
+    this.rnd = rnd;
+    // The first two draws are the ISSs (see initialSequenceNumbers in prng.ts).
+    const issC = Math.floor(rnd() * 4294967296) >>> 0;
+    const issS = Math.floor(rnd() * 4294967296) >>> 0;
+    this.rtoInit = us(profile.initialRto);
+    this.rtoMax = us(profile.maxRto);
+    const c = sc.endpoints.client, s = sc.endpoints.server;
+    const waiting = waitingLists(sc);
+    this.eps = [
+      new Endpoint(0, "client", issC, c.delayedAck, c.autoRead, sc.steps.client, waiting[0], this.rtoInit),
+      new Endpoint(1, "server", issS, s.delayedAck, s.autoRead, sc.steps.server, waiting[1], this.rtoInit),
+    ];
+    const rules = sc.link.rules;
+    this.ruleHits = rules.length === 0 ? NO_RULES : rules.map(() => 0);
+    this.ruleFlags = rules.length === 0 ? NO_RULES : rules.map((r) => r.flags === undefined ? -1 : r.flags.reduce((m, f) => m | FLAG_BITS[f], 0));
+    this.delayUs = us(sc.link.delay);
+    this.reorderUs = us(sc.link.reorderDelay);
+  }
+}

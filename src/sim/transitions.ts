@@ -1,0 +1,109 @@
+/**
+ * Carrying out the table's decision: `fire` asks the memoised table (./decisions.ts) what an
+ * event does in the endpoint's state, and `apply` carries out a transition — the state
+ * change (recorded in the trace with the table's reference and note), the `send` list, and
+ * what entering the new state starts or stops.
+ */
+import * as events from "../fsm/events.js";
+import type { TcpState } from "../fsm/states.js";
+import type { Outcome, Transition } from "../fsm/table.js";
+import type { Endpoint } from "./endpoint.js";
+import type { Simulation } from "./simulation.js";
+import * as decisions from "./decisions.js";
+import * as sending from "./sending.js";
+import * as timers from "./timers.js";
+import * as steps from "./steps.js";
+
+// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
+const { EVENTS } = events;
+const { SEND, SI, lookup } = decisions;
+const { retransmitOldest, sendAck, sendData, sendFin, sendRst, sendSyn } = sending;
+const { maybeStartFinWait2, startTimeWait, stopRetransmit } = timers;
+const { TRIGGER_INDEX, trigger } = steps;
+
+export function fire(sim: Simulation, ep: Endpoint, ei: number, f: number, seq: number, ack: number, len: number, bytes: number): Outcome {
+  const o = lookup(sim.profile, ep.si, ei, ep.fl);
+  if (o.kind === "transition") apply(sim, ep, o, ei, f, seq, ack, len, bytes);
+  return o;
+}
+
+/**
+ * `f`, `seq`, `ack` and `len` describe the segment that caused the event (zero for a user
+ * call or a timeout): a RST in reply takes its numbers from it. `bytes` is what SEND sends.
+ */
+export function apply(sim: Simulation, ep: Endpoint, o: Transition, ei: number, f: number, seq: number, ack: number, len: number, bytes: number): void {
+  const from = ep.state;
+  const next = o.next;
+  if (next !== from || o.restartsTimeWait) {
+    ep.state = next;
+    ep.si = SI[next];
+    sim.events.push({
+      type: "state",
+      t: sim.now / 1e6,
+      endpoint: ep.name,
+      from,
+      to: next,
+      cause: EVENTS[ei]!,
+      ref: o.ref,
+      explanation: o.note,
+    });
+  }
+  const send = o.send;
+  for (let i = 0; i < send.length; i++) {
+    switch (send[i]) {
+      case "SYN": sendSyn(sim, ep, false, from); break;
+      case "SYN+ACK": sendSyn(sim, ep, true, from); break;
+      case "ACK": sendAck(sim, ep, ei, from); break;
+      case "FIN": sendFin(sim, ep); break;
+      case "RST": sendRst(sim, ep, ei, from, f, seq, ack, len); break;
+      case "DATA": sendData(sim, ep, bytes); break;
+      case "RETRANSMIT": retransmitOldest(sim, ep); break;
+    }
+  }
+  if (next !== from) enter(sim, ep, next);
+  else if (o.restartsTimeWait) startTimeWait(sim, ep);
+}
+
+function enter(sim: Simulation, ep: Endpoint, state: TcpState): void {
+  switch (state) {
+    case "ESTABLISHED":
+      trigger(sim, ep, TRIGGER_INDEX.established);
+      if (ep.pending > 0) {
+        const bytes = ep.pending;
+        ep.pending = 0;
+        fire(sim, ep, SEND, 0, 0, 0, 0, bytes);
+      }
+      break;
+    case "FIN_WAIT_2":
+      maybeStartFinWait2(sim, ep);
+      break;
+    case "TIME_WAIT":
+      stopRetransmit(ep);
+      ep.genFw2++;
+      startTimeWait(sim, ep);
+      break;
+    case "CLOSED":
+      // The TCB is deleted (§3.10): a later open starts a new connection with a new ISS.
+      stopRetransmit(ep);
+      ep.genTw++;
+      ep.genFw2++;
+      ep.genDack++;
+      ep.dackPending = false;
+      ep.haveRcv = ep.synSent = ep.finSent = ep.finRcvd = false;
+      ep.unread = ep.pending = 0;
+      ep.fl = 0;
+      ep.reopen = true;
+      trigger(sim, ep, TRIGGER_INDEX.closed);
+      break;
+    case "LISTEN":
+      // A RST sent SYN_RCVD back to LISTEN (§3.10.7.4): forget the half-open connection.
+      stopRetransmit(ep);
+      ep.genDack++;
+      ep.dackPending = false;
+      ep.haveRcv = ep.synSent = ep.finSent = ep.finRcvd = false;
+      ep.sndUna = ep.sndNxt = ep.iss;
+      break;
+    default:
+      break;
+  }
+}
