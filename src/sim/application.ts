@@ -7,14 +7,10 @@
 import type { Outcome } from "../fsm/table.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
-import * as decisions from "./decisions.js";
-import * as transitions from "./transitions.js";
-import * as timers from "./timers.js";
+import { ABORT, ACTIVE_OPEN, CLOSE, PASSIVE_OPEN, SEND, SHUTDOWN_WRITE, F_LINGER0, F_ORPHANED, F_PASSIVE, F_UNREAD } from "./decisions.js";
+import { fire } from "./transitions.js";
+import { maybeStartFinWait2 } from "./timers.js";
 
-// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
-const { ABORT, ACTIVE_OPEN, CLOSE, PASSIVE_OPEN, SEND, SHUTDOWN_WRITE, F_LINGER0, F_ORPHANED, F_PASSIVE, F_UNREAD } = decisions;
-const { fire } = transitions;
-const { maybeStartFinWait2 } = timers;
 
 /** Opening again after CLOSED: a new connection draws a new ISS from the seeded generator. */
 function freshIss(sim: Simulation, ep: Endpoint): void {

@@ -7,22 +7,14 @@
 import type { SimEvent } from "./heap.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
-import * as segment from "./segment.js";
-import * as decisions from "./decisions.js";
-import * as transitions from "./transitions.js";
-import * as sending from "./sending.js";
-import * as timers from "./timers.js";
-import * as steps from "./steps.js";
-import * as explain from "./explain.js";
+import { ACK, FIN, RST, SYN, WINDOW, add, le, lt, span } from "./segment.js";
+import { RCV_ACK, RCV_ACK_OF_FIN, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_RST, RCV_SYN, RCV_SYN_ACK, lookup } from "./decisions.js";
+import { apply, fire } from "./transitions.js";
+import { emit } from "./sending.js";
+import { restartRetransmit } from "./timers.js";
+import { TRIGGER_INDEX, trigger } from "./steps.js";
+import { Why } from "./explain.js";
 
-// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
-const { ACK, FIN, RST, SYN, WINDOW, add, le, lt, span } = segment;
-const { RCV_ACK, RCV_ACK_OF_FIN, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_RST, RCV_SYN, RCV_SYN_ACK, lookup } = decisions;
-const { apply, fire } = transitions;
-const { emit } = sending;
-const { restartRetransmit } = timers;
-const { TRIGGER_INDEX, trigger } = steps;
-const { Why } = explain;
 
 export function receive(sim: Simulation, ep: Endpoint, ev: SimEvent): void {
   const f = ev.a, seq = ev.seq, ack = ev.ack, len = ev.len;

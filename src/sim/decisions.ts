@@ -4,19 +4,15 @@
  * per (state, event, endpoint flags) for each profile. The simulator never decides a state
  * change itself; every outcome comes from here.
  */
-import * as machine from "../fsm/machine.js";
+import { decide } from "../fsm/machine.js";
 import type { EndpointFlags } from "../fsm/machine.js";
-import * as states from "../fsm/states.js";
+import { STATES } from "../fsm/states.js";
 import type { TcpState } from "../fsm/states.js";
-import * as events from "../fsm/events.js";
+import { EVENTS } from "../fsm/events.js";
 import type { TcpEvent } from "../fsm/events.js";
 import type { Profile, ProfileName } from "../fsm/profiles.js";
 import type { Outcome } from "../fsm/table.js";
 
-// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
-const { decide } = machine;
-const { STATES } = states;
-const { EVENTS } = events;
 
 /** Each state's index in STATES. */
 export const SI = Object.fromEntries(STATES.map((s, i) => [s, i])) as Record<TcpState, number>;

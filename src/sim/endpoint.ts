@@ -7,12 +7,9 @@ import type { TcpState } from "../fsm/states.js";
 import type { EndpointName } from "./trace.js";
 import type { Step } from "./scenario.js";
 import type { Waiting } from "./steps.js";
-import * as decisions from "./decisions.js";
-import * as explain from "./explain.js";
+import { SI } from "./decisions.js";
+import { Why } from "./explain.js";
 
-// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
-const { SI } = decisions;
-const { Why } = explain;
 
 export class Endpoint {
   state: TcpState;

@@ -17,38 +17,24 @@
  * Hot path: events are small objects in a binary heap; times are integer microseconds;
  * decisions are memoised per (state, event, endpoint flags) for each profile; segment
  * explanations are constant sentences picked by code; flag arrays are shared constants.
- * These modules import a sibling's functions and constants through a namespace and bind
- * them to module-local consts (`const { fire } = transitions;`): V8 folds a module's own
- * consts into optimised code, but loads and hole-checks an imported binding at every use,
- * which cost about 7% on the presets benchmark when the engine was first split up.
  * Pure core: no Node imports.
  */
-import * as profiles from "../fsm/profiles.js";
+import { PROFILES } from "../fsm/profiles.js";
 import type { ProfileName } from "../fsm/profiles.js";
 import type { TcpState } from "../fsm/states.js";
 import type { EndpointName, Trace } from "./trace.js";
 import type { Scenario } from "./scenario.js";
 import type { Endpoint } from "./endpoint.js";
 import { Simulation } from "./simulation.js";
-import * as clock from "./clock.js";
-import * as decisions from "./decisions.js";
-import * as segment from "./segment.js";
-import * as steps from "./steps.js";
-import * as timers from "./timers.js";
-import * as arrivals from "./arrivals.js";
-import * as timeouts from "./timeouts.js";
-import * as application from "./application.js";
+import { K_ARRIVE, K_DELACK, K_FIN_WAIT_2, K_RTX, K_STEP, K_TIME_WAIT, us } from "./clock.js";
+import { F_PASSIVE, SI } from "./decisions.js";
+import { add } from "./segment.js";
+import { TRIGGER_INDEX, scheduleTimedSteps, trigger } from "./steps.js";
+import { isLive } from "./timers.js";
+import { receive } from "./arrivals.js";
+import { onDelayedAckTimeout, onFinWait2Timeout, onRetransmitTimeout, onTimeWaitTimeout } from "./timeouts.js";
+import { runStep } from "./application.js";
 
-// Bound to module-local consts for speed: see "Hot path" above.
-const { PROFILES } = profiles;
-const { K_ARRIVE, K_DELACK, K_FIN_WAIT_2, K_RTX, K_STEP, K_TIME_WAIT, us } = clock;
-const { F_PASSIVE, SI } = decisions;
-const { add } = segment;
-const { TRIGGER_INDEX, scheduleTimedSteps, trigger } = steps;
-const { isLive } = timers;
-const { receive } = arrivals;
-const { onDelayedAckTimeout, onFinWait2Timeout, onRetransmitTimeout, onTimeWaitTimeout } = timeouts;
-const { runStep } = application;
 
 export interface SimulationOptions {
   /** Overrides the scenario's profile. */

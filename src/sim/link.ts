@@ -8,14 +8,10 @@ import type { SegmentRecord } from "./trace.js";
 import type { LinkRule } from "./scenario.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
-import * as clock from "./clock.js";
-import * as segment from "./segment.js";
-import * as explain from "./explain.js";
+import { K_ARRIVE, us } from "./clock.js";
+import { FLAG_ARRAYS } from "./segment.js";
+import { Why, explainSegment } from "./explain.js";
 
-// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
-const { K_ARRIVE, us } = clock;
-const { FLAG_ARRAYS } = segment;
-const { Why, explainSegment } = explain;
 
 export function transmit(sim: Simulation, ep: Endpoint, flags: number, seq: number, ack: number, len: number, why: number, retransmission: boolean): void {
   const link = sim.sc.link;
@@ -78,6 +74,6 @@ function recordSegment(sim: Simulation, ep: Endpoint, flags: number, seq: number
     dropped,
     arrives: dropped ? null : arrives / 1e6,
     retransmission,
-    explanation: explainSegment(why as explain.Why, dropped),
+    explanation: explainSegment(why as Why, dropped),
   });
 }

@@ -7,18 +7,12 @@
 import type { TcpState } from "../fsm/states.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
-import * as segment from "./segment.js";
-import * as decisions from "./decisions.js";
-import * as timers from "./timers.js";
-import * as link from "./link.js";
-import * as explain from "./explain.js";
+import { ACK, FIN, PSH, RST, SYN, MSS, add, span } from "./segment.js";
+import { CLOSE, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_SYN, RCV_SYN_ACK, F_LINGER0 } from "./decisions.js";
+import { armRetransmit, holdAck } from "./timers.js";
+import { transmit } from "./link.js";
+import { Why } from "./explain.js";
 
-// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
-const { ACK, FIN, PSH, RST, SYN, MSS, add, span } = segment;
-const { CLOSE, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_SYN, RCV_SYN_ACK, F_LINGER0 } = decisions;
-const { armRetransmit, holdAck } = timers;
-const { transmit } = link;
-const { Why } = explain;
 
 /** Put a segment on the link. */
 export function emit(sim: Simulation, ep: Endpoint, flags: number, seq: number, ack: number, len: number, why: number, retransmission: boolean): void {

@@ -6,20 +6,14 @@
 import type { Profile } from "../fsm/profiles.js";
 import type { TraceEvent } from "./trace.js";
 import type { Scenario } from "./scenario.js";
-import * as heap from "./heap.js";
-import * as prng from "./prng.js";
+import { EventQueue } from "./heap.js";
+import { seededRandom } from "./prng.js";
 import type { Random } from "./prng.js";
 import { Endpoint } from "./endpoint.js";
-import * as steps from "./steps.js";
-import * as segment from "./segment.js";
-import * as clock from "./clock.js";
+import { waitingLists } from "./steps.js";
+import { FLAG_BITS } from "./segment.js";
+import { us } from "./clock.js";
 
-// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
-const { EventQueue } = heap;
-const { seededRandom } = prng;
-const { waitingLists } = steps;
-const { FLAG_BITS } = segment;
-const { us } = clock;
 
 /** Never written: a scenario without link rules shares it. */
 const NO_RULES: number[] = [];

@@ -7,18 +7,12 @@
  */
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
-import * as segment from "./segment.js";
-import * as decisions from "./decisions.js";
-import * as transitions from "./transitions.js";
-import * as sending from "./sending.js";
-import * as timers from "./timers.js";
+import { ACK, SYN } from "./segment.js";
+import { FIN_WAIT_2_TIMEOUT, RETRANSMIT_TIMEOUT, TIME_WAIT_TIMEOUT, USER_TIMEOUT, lookup } from "./decisions.js";
+import { apply, fire } from "./transitions.js";
+import { emit } from "./sending.js";
+import { backOff } from "./timers.js";
 
-// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
-const { ACK, SYN } = segment;
-const { FIN_WAIT_2_TIMEOUT, RETRANSMIT_TIMEOUT, TIME_WAIT_TIMEOUT, USER_TIMEOUT, lookup } = decisions;
-const { apply, fire } = transitions;
-const { emit } = sending;
-const { backOff } = timers;
 
 export function onRetransmitTimeout(sim: Simulation, ep: Endpoint, gen: number): void {
   if (gen !== ep.genRtx || !ep.rtxRunning) return;

@@ -8,12 +8,9 @@
 import type { SimEvent } from "./heap.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
-import * as clock from "./clock.js";
-import * as decisions from "./decisions.js";
+import { K_DELACK, K_FIN_WAIT_2, K_RTX, K_TIME_WAIT, us } from "./clock.js";
+import { F_ORPHANED } from "./decisions.js";
 
-// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
-const { K_DELACK, K_FIN_WAIT_2, K_RTX, K_TIME_WAIT, us } = clock;
-const { F_ORPHANED } = decisions;
 
 export function armRetransmit(sim: Simulation, ep: Endpoint): void {
   if (ep.rtxRunning || ep.rtxHead >= ep.rtxTail) return;

@@ -4,22 +4,16 @@
  * change (recorded in the trace with the table's reference and note), the `send` list, and
  * what entering the new state starts or stops.
  */
-import * as events from "../fsm/events.js";
+import { EVENTS } from "../fsm/events.js";
 import type { TcpState } from "../fsm/states.js";
 import type { Outcome, Transition } from "../fsm/table.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
-import * as decisions from "./decisions.js";
-import * as sending from "./sending.js";
-import * as timers from "./timers.js";
-import * as steps from "./steps.js";
+import { SEND, SI, lookup } from "./decisions.js";
+import { retransmitOldest, sendAck, sendData, sendFin, sendRst, sendSyn } from "./sending.js";
+import { maybeStartFinWait2, startTimeWait, stopRetransmit } from "./timers.js";
+import { TRIGGER_INDEX, trigger } from "./steps.js";
 
-// Bound to module-local consts for speed: see "Hot path" in ./engine.ts.
-const { EVENTS } = events;
-const { SEND, SI, lookup } = decisions;
-const { retransmitOldest, sendAck, sendData, sendFin, sendRst, sendSyn } = sending;
-const { maybeStartFinWait2, startTimeWait, stopRetransmit } = timers;
-const { TRIGGER_INDEX, trigger } = steps;
 
 export function fire(sim: Simulation, ep: Endpoint, ei: number, f: number, seq: number, ack: number, len: number, bytes: number): Outcome {
   const o = lookup(sim.profile, ep.si, ei, ep.fl);
