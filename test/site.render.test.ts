@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { sanitize } from "../src/site/sanitize.js";
 import { renderOutputs } from "../src/site/outputs.js";
 import { createMarkdown, renderMarkdown, slugify } from "../src/site/markdown.js";
-import { renderChapter } from "../src/site/chapter.js";
+import { chapterDescription, renderChapter } from "../src/site/chapter.js";
 import { parseNotebook } from "../src/site/nbformat.js";
 
 const ctx = { markdown: (s: string) => s, where: "cell 1 of Test", expectsError: false };
@@ -93,6 +93,35 @@ describe("chapter", () => {
     const c = renderChapter(nb, "notebooks/07-half-close.ipynb", createMarkdown());
     expect(c).toMatchObject({ slug: "07-half-close", number: "07", title: "Half-close", description: "A socket that sent its FIN can still receive." });
     expect(c.toc).toEqual([{ level: 2, id: "try-it", text: "Try it" }]);
+  });
+
+  it("joins a wrapped first paragraph and ends the description at a sentence boundary", () => {
+    const source = [
+      "# 1 · The four-way close",
+      "",
+      "- Follow the four segments of a normal close, and name the flags, sequence number and",
+      "  acknowledgement number of each.",
+      "- Say which state each side is in.",
+    ].join("\n");
+    const nb = parseNotebook(JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "markdown", metadata: {}, source }] }), "x");
+    expect(renderChapter(nb, "01-four-way-close.ipynb", createMarkdown()).description)
+      .toBe("Follow the four segments of a normal close, and name the flags, sequence number and acknowledgement number of each.");
+
+    const long = "Opening a TCP connection takes three segments (the three-way handshake). Closing it usually\ntakes four, because each direction is shut down on its own and one side may still have data to send when the other is done.";
+    const nb2 = parseNotebook(JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "markdown", metadata: {}, source: `# Intro\n\n${long}\n` }] }), "x");
+    expect(renderChapter(nb2, "00-intro.ipynb", createMarkdown()).description)
+      .toBe("Opening a TCP connection takes three segments (the three-way handshake).");
+  });
+
+  it("cuts a description with no sentence end in reach at a word, with an ellipsis, and keeps state names whole", () => {
+    const words = "the TIME_WAIT state holds the port ".repeat(10).trim();
+    const d = chapterDescription("T", words);
+    expect(d.endsWith("…")).toBe(true);
+    expect(d.length).toBeLessThanOrEqual(161);
+    expect(words.startsWith(d.slice(0, -1))).toBe(true);
+    expect(d).toContain("TIME_WAIT");
+    expect(chapterDescription("T", "Short and whole.")).toBe("Short and whole.");
+    expect(chapterDescription("Half-close", "")).toBe("Half-close: a chapter of the tcp-lifecycle tutorial.");
   });
 
   it("drops a leading chapter number from the title, since the page shows it beside the title", () => {

@@ -38,19 +38,29 @@ export function chapterSlug(file: string): string {
   return basename(file).replace(/\.ipynb$/i, "").replace(/[^A-Za-z0-9_-]/g, "-");
 }
 
-function plain(markdownText: string): string {
-  return markdownText
-    .replace(/`([^`]*)`/g, "$1")
-    .replace(/[*_]{1,2}([^*_]+)[*_]{1,2}/g, "$1")
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/\s+/g, " ")
-    .trim();
-}
+/** Longer than this and search engines and the home page cut it themselves, mid-word. */
+const DESCRIPTION_MAX = 160;
+// A sentence ends at . ! or ? (maybe closed by a quote or bracket) before a space or the end;
+// "e.g. the" does not qualify because the next word must start a sentence.
+const SENTENCE_END = /[.!?]["')\]]?(?=\s+[A-Z0-9"'(`]|$)/g;
 
-function describe(title: string, firstParagraph: string): string {
-  const text = plain(firstParagraph);
+/**
+ * The first paragraph, whole if it fits; otherwise the sentences that fit; otherwise the words
+ * that fit and an ellipsis, so a description never stops mid-sentence without saying so.
+ */
+export function chapterDescription(title: string, firstParagraph: string): string {
+  const text = firstParagraph.replace(/\s+/g, " ").trim();
   if (text === "") return `${title}: a chapter of the tcp-lifecycle tutorial.`;
-  return text.length > 160 ? `${text.slice(0, 157).replace(/\s+\S*$/, "")}...` : text;
+  if (text.length <= DESCRIPTION_MAX) return text;
+  let end = 0;
+  for (const m of text.matchAll(SENTENCE_END)) {
+    const after = m.index + m[0].length;
+    if (after > DESCRIPTION_MAX) break;
+    end = after;
+  }
+  if (end > 0) return text.slice(0, end);
+  const cut = text.slice(0, DESCRIPTION_MAX).replace(/\s+\S*$/, "").replace(/[\s,;:—–-]+$/u, "");
+  return `${cut}…`;
 }
 
 export function renderChapter(nb: Notebook, file: string, md: MarkdownIt): Chapter {
@@ -70,13 +80,13 @@ export function renderChapter(nb: Notebook, file: string, md: MarkdownIt): Chapt
     if (cell.cell_type === "raw") return;
     if (cell.cell_type !== "code") {
       const result = renderMarkdown(md, joinText(cell.source), env);
+      if (firstParagraph === "") firstParagraph = result.paragraphs[0] ?? "";
       for (const block of result.blocks) {
         if (block.heading !== null) {
           toc.push(block.heading);
           if (block.heading.level === 1 && title === "") title = block.heading.text;
           sections.push({ anchor: block.heading.id, heading: block.heading.text, text: "" });
         }
-        if (firstParagraph === "" && block.text.trim() !== "") firstParagraph = block.text.split("\n")[0] ?? "";
         section().text += block.text;
       }
       parts.push(wrapSolution(tags, `<section class="cell cell-markdown">${result.html}</section>`));
@@ -95,7 +105,7 @@ export function renderChapter(nb: Notebook, file: string, md: MarkdownIt): Chapt
     slug,
     number,
     title,
-    description: describe(title, firstParagraph),
+    description: chapterDescription(title, firstParagraph),
     html: parts.join("\n"),
     // The h1 is the page title; the table of contents lists the sections under it.
     toc: toc.filter((h) => h.level === 2 || h.level === 3),

@@ -4,7 +4,7 @@
  * without a language are the lesson's ASCII diagrams and stay plain and monospaced.
  */
 import MarkdownIt from "markdown-it";
-import type { MarkdownIt as Markdown } from "markdown-it";
+import type { MarkdownIt as Markdown, Token } from "markdown-it";
 import anchor from "markdown-it-anchor";
 import hljs from "highlight.js/lib/core";
 import typescript from "highlight.js/lib/languages/typescript";
@@ -56,6 +56,19 @@ export interface MarkdownResult {
   readonly headings: readonly Heading[];
   /** Plain text, split where a heading starts, for the search index. */
   readonly blocks: ReadonlyArray<{ readonly heading: Heading | null; readonly text: string }>;
+  /** Each paragraph's plain text on one line (a wrapped source paragraph joined), in order. */
+  readonly paragraphs: readonly string[];
+}
+
+/** An inline token's children as the reader sees them: no `**`, backticks or link syntax. */
+export function inlineText(children: readonly Token[] | null): string {
+  let text = "";
+  for (const child of children ?? []) {
+    if (child.type === "text" || child.type === "code_inline") text += child.content;
+    else if (child.type === "softbreak" || child.type === "hardbreak") text += " ";
+    else if (child.type === "image") text += inlineText(child.children);
+  }
+  return text;
 }
 
 export function createMarkdown(): Markdown {
@@ -101,6 +114,7 @@ export function renderMarkdown(md: Markdown, src: string, env: Record<string, un
   const tokens = md.parse(src, env);
   const headings: Heading[] = [];
   const blocks: Array<{ heading: Heading | null; text: string }> = [{ heading: null, text: "" }];
+  const paragraphs: string[] = [];
   const current = (): { heading: Heading | null; text: string } => blocks[blocks.length - 1]!;
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
@@ -117,9 +131,13 @@ export function renderMarkdown(md: Markdown, src: string, env: Record<string, un
       i += 2;
     } else if (tok.type === "inline") {
       current().text += `${tok.content}\n`;
+      if (tokens[i - 1]?.type === "paragraph_open") {
+        const text = inlineText(tok.children).replace(/\s+/g, " ").trim();
+        if (text !== "") paragraphs.push(text);
+      }
     } else if (tok.type === "fence" || tok.type === "code_block") {
       current().text += `${tok.content}\n`;
     }
   }
-  return { html: md.renderer.render(tokens, md.options, env), headings, blocks: blocks.filter((b) => b.heading !== null || b.text !== "") };
+  return { html: md.renderer.render(tokens, md.options, env), headings, blocks: blocks.filter((b) => b.heading !== null || b.text !== ""), paragraphs };
 }
