@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync, symlinkSync, mkdirSync, readdirSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync, symlinkSync, mkdirSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "node:http";
@@ -87,6 +87,42 @@ describe("site server", () => {
     expect(head.body).toBe("");
     expect((await get("/index.html", "POST")).status).toBe(405);
     expect((await get("/sub/")).status).toBe(404);
+  });
+
+  it("sends a 404 at any depth whose links start at the site root", async () => {
+    const nested = await get("/notebooks/no-such-chapter.html");
+    expect(nested.status).toBe(404);
+    expect(nested.body).toContain(`<link rel="stylesheet" href="/assets/site.css">`);
+    expect(nested.body).toContain(`<script src="/assets/site.js" defer></script>`);
+    expect(nested.body).toContain(`href="/04-time-wait.html"`);
+    // No relative link to the site's own files is left to resolve under /notebooks/.
+    expect(nested.body.match(/(?:href|src)="(?!\/|#|https?:)[^"]*"/g) ?? []).toEqual([]);
+  });
+
+  it("redirects a page asked for with a trailing slash to the page itself", async () => {
+    const cases: Array<[string, string]> = [
+      ["/04-time-wait.html/", "/04-time-wait.html"],
+      ["/04-time-wait/", "/04-time-wait.html"],
+      ["/04-time-wait//", "/04-time-wait.html"],
+      ["/04-time-wait/?q=1", "/04-time-wait.html?q=1"],
+      ["//04-time-wait.html/", "/04-time-wait.html"],
+      ["/assets/site.css/", "/assets/site.css"],
+    ];
+    for (const [path, location] of cases) {
+      const res = await get(path);
+      expect(res.status, path).toBe(301);
+      expect(res.headers.location, path).toBe(location);
+    }
+    for (const path of ["/04-time-wait.html", "/04-time-wait", "/"]) expect((await get(path)).status, path).toBe(200);
+    expect((await get("/no-such-page/")).status).toBe(404);
+    expect((await get("/notebooks/04-time-wait.ipynb/")).headers.location).toBe("/notebooks/04-time-wait.ipynb");
+  });
+
+  it("resolves targets to files, redirects or refusals", () => {
+    const root = realpathSync(site);
+    expect(resolveRequestPath(root, "/04-time-wait/")).toEqual({ kind: "redirect", location: "/04-time-wait.html" });
+    expect(resolveRequestPath(root, "/index.html")).toEqual({ kind: "file", file: join(root, "index.html") });
+    expect(resolveRequestPath(root, "/x/")).toEqual({ kind: "not-found" });
   });
 
   it("refuses every way out of the site folder", async () => {

@@ -262,10 +262,11 @@ function notFoundPage(chapters: readonly Chapter[], assets: AssetRefs): string {
     file: "404.html",
     title: `Page not found — ${SITE_NAME}`,
     description: "This page does not exist.",
-    body: `<h1 id="not-found">Page not found</h1><p>There is no such page. Pick a chapter from the list, or go to the <a href="index.html">start</a>.</p>`,
+    body: `<h1 id="not-found">Page not found</h1><p>There is no such page. Pick a chapter from the list, or go to the <a href="/index.html">start</a>.</p>`,
     chapters,
     current: null,
     assets,
+    root: "/",
   });
 }
 

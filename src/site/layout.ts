@@ -41,13 +41,20 @@ export interface PageInput {
   readonly assets: AssetRefs;
   readonly toc?: readonly Heading[];
   readonly widget?: boolean;
+  /**
+   * Prefix for links to the site's own files: "" (relative, so the site works from file:// or
+   * any folder) or "/" for the 404 page, which the server sends at any depth (/notebooks/x.html)
+   * where relative links would resolve under the missing folder. A <base> tag cannot fix that:
+   * the CSP has base-uri 'none'.
+   */
+  readonly root?: string;
 }
 
-function sidebar(chapters: readonly Chapter[], current: Chapter | null): string {
+function sidebar(chapters: readonly Chapter[], current: Chapter | null, root: string): string {
   const items = chapters.map((c) => {
     const here = current?.slug === c.slug ? ` aria-current="page"` : "";
     const num = c.number === "" ? "" : `<span class="num">${escapeHtml(c.number)}</span> `;
-    return `<li><a href="${escapeAttr(c.slug)}.html"${here}>${num}${escapeHtml(c.title)}</a></li>`;
+    return `<li><a href="${escapeAttr(root + c.slug)}.html"${here}>${num}${escapeHtml(c.title)}</a></li>`;
   });
   return `<nav id="sidebar" class="sidebar" aria-label="Chapters"><p class="sidebar-title">Chapters</p><ol>${items.join("")}</ol></nav>`;
 }
@@ -84,10 +91,11 @@ jupyter notebook ${escapeHtml(nb)}</code></pre>
 
 export function renderPage(page: PageInput): string {
   const { assets } = page;
-  const css = assets.css.map((href) => `<link rel="stylesheet" href="${escapeAttr(href)}">`).join("\n");
-  const headJs = assets.headJs.map((src) => `<script src="${escapeAttr(src)}"></script>`).join("\n");
+  const root = page.root ?? "";
+  const css = assets.css.map((href) => `<link rel="stylesheet" href="${escapeAttr(root + href)}">`).join("\n");
+  const headJs = assets.headJs.map((src) => `<script src="${escapeAttr(root + src)}"></script>`).join("\n");
   const js = [...assets.js, ...(page.widget ? assets.widgetJs : [])]
-    .map((src) => `<script src="${escapeAttr(src)}" defer></script>`).join("\n");
+    .map((src) => `<script src="${escapeAttr(root + src)}" defer></script>`).join("\n");
   const tools = page.current ? chapterTools(page.current) : "";
   const pagerNav = page.current ? pager(page.chapters, page.current) : "";
   return `<!doctype html>
@@ -99,7 +107,7 @@ export function renderPage(page: PageInput): string {
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(page.title)}</title>
 <meta name="description" content="${escapeAttr(page.description)}">
-<link rel="icon" href="${escapeAttr(assets.favicon)}" type="image/svg+xml">
+<link rel="icon" href="${escapeAttr(root + assets.favicon)}" type="image/svg+xml">
 ${css}
 ${headJs}
 ${js}
@@ -108,7 +116,7 @@ ${js}
 <a class="skip-link" href="#content">Skip to content</a>
 <header class="topbar">
 <button class="nav-toggle" type="button" aria-controls="sidebar" aria-expanded="false" hidden>Chapters</button>
-<a class="brand" href="index.html">${SITE_NAME}</a>
+<a class="brand" href="${escapeAttr(root)}index.html">${SITE_NAME}</a>
 <div class="search" role="search" hidden>
 <label for="search-input" class="visually-hidden">Search the tutorial</label>
 <input id="search-input" type="search" placeholder="Search (press /)" autocomplete="off" spellcheck="false" aria-controls="search-results" aria-expanded="false" aria-autocomplete="list">
@@ -117,7 +125,7 @@ ${js}
 <button class="theme-toggle" type="button" hidden aria-label="Switch to dark mode" title="Switch between light and dark mode"><span aria-hidden="true">◐</span></button>
 </header>
 <div class="layout">
-${sidebar(page.chapters, page.current)}
+${sidebar(page.chapters, page.current, root)}
 <main id="content" class="content">
 <article class="chapter">
 ${page.body}

@@ -54,6 +54,8 @@ export interface RunningServer {
 
 export type Resolution =
   | { readonly kind: "file"; readonly file: string }
+  /** 301: the page lives at another URL, and its relative links only work from there. */
+  | { readonly kind: "redirect"; readonly location: string }
   | { readonly kind: "forbidden"; readonly reason: string }
   | { readonly kind: "bad-request"; readonly reason: string }
   | { readonly kind: "not-found" };
@@ -61,6 +63,7 @@ export type Resolution =
 /** Map a request target to a file inside `root` (an absolute, real path), or say why not. */
 export function resolveRequestPath(root: string, target: string): Resolution {
   const rawPath = target.split(/[?#]/, 1)[0] ?? "/";
+  const query = target.slice(rawPath.length).split("#", 1)[0] ?? "";
   let decoded: string;
   try {
     decoded = decodeURIComponent(rawPath);
@@ -73,15 +76,29 @@ export function resolveRequestPath(root: string, target: string): Resolution {
   if (decoded.split("/").includes("..")) return { kind: "forbidden", reason: "path leaves the site folder" };
   let file = resolve(root, `.${decoded}`);
   if (file !== root && !file.startsWith(root + sep)) return { kind: "forbidden", reason: "path leaves the site folder" };
+  let addedHtml = false;
   if (!existsSync(file)) {
-    if (existsSync(`${file}.html`)) file = `${file}.html`;
-    else return { kind: "not-found" };
+    if (!existsSync(`${file}.html`)) return { kind: "not-found" };
+    file = `${file}.html`;
+    addedHtml = true;
   }
   const real = realpathSync(file);
   if (real !== root && !real.startsWith(root + sep)) return { kind: "forbidden", reason: "link leaves the site folder" };
+  // path.resolve drops a trailing slash, so /x.html/ and /x/ would find x.html; served there,
+  // its relative links (assets/site.css) would resolve under /x.html/. Send the reader to the
+  // page's own URL instead, and likewise add the slash a folder's index.html needs.
+  const slash = decoded.endsWith("/");
+  // One leading slash only: "//host/x/" as a Location would send the reader to another site.
+  const here = `/${rawPath.replace(/^\/+/, "")}`;
   if (statSync(real).isDirectory()) {
     const index = join(real, "index.html");
-    return existsSync(index) ? { kind: "file", file: index } : { kind: "not-found" };
+    if (!existsSync(index)) return { kind: "not-found" };
+    if (!slash) return { kind: "redirect", location: `${here}/${query}` };
+    return { kind: "file", file: index };
+  }
+  if (slash) {
+    const page = here.replace(/\/+$/, "");
+    return { kind: "redirect", location: `${page}${addedHtml ? ".html" : ""}${query}` };
   }
   return { kind: "file", file: real };
 }
@@ -104,6 +121,10 @@ function handler(root: string): (req: IncomingMessage, res: ServerResponse) => v
     const found = resolveRequestPath(root, req.url ?? "/");
     if (found.kind === "bad-request") return send(res, 400, `400 bad request: ${found.reason}\n`, headOnly);
     if (found.kind === "forbidden") return send(res, 403, `403 forbidden: ${found.reason}\n`, headOnly);
+    if (found.kind === "redirect") {
+      res.setHeader("Location", found.location);
+      return send(res, 301, `301 moved permanently: ${found.location}\n`, headOnly);
+    }
     const notFound = found.kind === "not-found";
     const file = notFound ? join(root, "404.html") : found.file;
     if (notFound && !existsSync(file)) return send(res, 404, "404 not found\n", headOnly);
