@@ -59,16 +59,18 @@ describe.skipIf(!onLinux)("socket demos on the real kernel", () => {
     });
   }
 
-  it("time-wait-pileup: the count follows the number of connections", async () => {
+  it("time-wait-pileup: the count follows the number of connections, and the total agrees exactly with sockstat", async () => {
     const result = await runDemo("time-wait-pileup", { connections: 7 });
-    expect(result.steps[0]?.detail).toMatchObject({ connections: 7, timeWait: 7, clientPorts: 7, clientOther: 0, serverSockets: 0 });
-    const totals = result.steps[1]?.detail as { procTimeWaitTotal: number; sockstatTw: number; sockstatTwAfter: number; agreement: string };
-    // Exact unless other processes' TIME_WAIT sockets came or went during every one of 20 tries.
-    if (totals.agreement === "exact") expect(totals.procTimeWaitTotal).toBe(totals.sockstatTw);
-    else expect(totals.agreement).toBe("bracketed");
-    expect(totals.procTimeWaitTotal).toBeGreaterThanOrEqual(Math.min(totals.sockstatTw, totals.sockstatTwAfter));
-    expect(totals.procTimeWaitTotal).toBeLessThanOrEqual(Math.max(totals.sockstatTw, totals.sockstatTwAfter));
+    expect(result.steps[0]?.detail).toEqual({
+      connections: 7, timeWait: 7, clientPorts: 7, clientOther: 0, serverSockets: 0, clientStates: "TIME_WAIT 7", serverStates: "none" });
+    const totals = result.steps[1]?.detail as { procTimeWaitTotal: number; sockstatTw: number; sockstatTwAfter: number; agreement: string; tries: number };
+    // sockstat counts the whole namespace and other test files churn TIME_WAIT sockets in
+    // parallel, so the demo retries until a quiet instant; nothing weaker than exact is accepted.
+    expect(totals, JSON.stringify(totals)).toMatchObject({ agreement: "exact", ours: 7, clientStates: "TIME_WAIT 7", serverStates: "none" });
+    expect(totals.sockstatTwAfter).toBe(totals.sockstatTw);
+    expect(totals.procTimeWaitTotal).toBe(totals.sockstatTw);
     expect(totals.procTimeWaitTotal).toBeGreaterThanOrEqual(7);
+    expect(totals.tries).toBeGreaterThanOrEqual(1);
     expect(result.ok).toBe(true);
   });
 
