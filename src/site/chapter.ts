@@ -17,7 +17,10 @@ export interface SearchSection {
   /** Anchor id within the page, or "" for the top. */
   readonly anchor: string;
   readonly heading: string;
+  /** The prose as a reader sees it: no markdown syntax. */
   readonly text: string;
+  /** Code shown on the page and its stream output, verbatim: searchable, but not an excerpt. */
+  readonly code: string;
 }
 
 export interface Chapter {
@@ -68,14 +71,15 @@ export function renderChapter(nb: Notebook, file: string, md: MarkdownIt): Chapt
   const number = /^(\d+)/.exec(slug)?.[1] ?? "";
   const env: Record<string, unknown> = {};
   const toc: Heading[] = [];
-  const sections: Array<{ anchor: string; heading: string; text: string }> = [{ anchor: "", heading: "", text: "" }];
-  const section = (): { anchor: string; heading: string; text: string } => sections[sections.length - 1]!;
+  const sections: Array<{ anchor: string; heading: string; text: string; code: string }> = [{ anchor: "", heading: "", text: "", code: "" }];
+  const section = (): { anchor: string; heading: string; text: string; code: string } => sections[sections.length - 1]!;
   let title = "";
   let firstParagraph = "";
   const parts: string[] = [];
 
   nb.cells.forEach((cell, index) => {
     const tags = cellTags(cell);
+    const solution = tags.includes("solution");
     if (tags.includes("remove-cell")) return;
     if (cell.cell_type === "raw") return;
     if (cell.cell_type !== "code") {
@@ -85,16 +89,22 @@ export function renderChapter(nb: Notebook, file: string, md: MarkdownIt): Chapt
         if (block.heading !== null) {
           toc.push(block.heading);
           if (block.heading.level === 1 && title === "") title = block.heading.text;
-          sections.push({ anchor: block.heading.id, heading: block.heading.text, text: "" });
+          sections.push({ anchor: block.heading.id, heading: block.heading.text, text: "", code: "" });
         }
+        // A folded solution stays out of the index: an excerpt would show it unfolded.
+        if (solution) continue;
         section().text += block.text;
+        section().code += block.code;
       }
       parts.push(wrapSolution(tags, `<section class="cell cell-markdown">${result.html}</section>`));
       return;
     }
     const where = `cell ${index + 1} of ${title || slug}`;
     parts.push(wrapSolution(tags, renderCodeCell(cell, tags, md, env, where)));
-    section().text += `${joinText(cell.source)}\n${streamText(cell)}`;
+    if (solution) return;
+    // hide-input shows only the output, so only the output is searchable.
+    if (!tags.includes("hide-input")) section().code += `${joinText(cell.source)}\n`;
+    section().code += streamText(cell);
   });
 
   if (title === "") title = slug;
@@ -109,7 +119,9 @@ export function renderChapter(nb: Notebook, file: string, md: MarkdownIt): Chapt
     html: parts.join("\n"),
     // The h1 is the page title; the table of contents lists the sections under it.
     toc: toc.filter((h) => h.level === 2 || h.level === 3),
-    sections: sections.filter((s) => s.text.trim() !== "" || s.heading !== "").map((s) => ({ ...s, text: s.text.replace(/\s+/g, " ").trim() })),
+    sections: sections
+      .filter((s) => s.text.trim() !== "" || s.code.trim() !== "" || s.heading !== "")
+      .map((s) => ({ ...s, text: s.text.replace(/\s+/g, " ").trim() })),
     widgets: findWidgets(parts.join("\n")),
   };
 }

@@ -50,12 +50,20 @@ export interface Heading {
   readonly text: string;
 }
 
+interface Block {
+  heading: Heading | null;
+  /** The prose as a reader sees it, one line per paragraph, list item or table cell. */
+  text: string;
+  /** Fenced and indented code blocks, verbatim. */
+  code: string;
+}
+
 /** What one markdown render produces: HTML, its headings, and plain text for search. */
 export interface MarkdownResult {
   readonly html: string;
   readonly headings: readonly Heading[];
-  /** Plain text, split where a heading starts, for the search index. */
-  readonly blocks: ReadonlyArray<{ readonly heading: Heading | null; readonly text: string }>;
+  /** Plain text and fenced code, split where a heading starts, for the search index. */
+  readonly blocks: ReadonlyArray<Readonly<Block>>;
   /** Each paragraph's plain text on one line (a wrapped source paragraph joined), in order. */
   readonly paragraphs: readonly string[];
 }
@@ -113,31 +121,30 @@ export function createMarkdown(): Markdown {
 export function renderMarkdown(md: Markdown, src: string, env: Record<string, unknown>): MarkdownResult {
   const tokens = md.parse(src, env);
   const headings: Heading[] = [];
-  const blocks: Array<{ heading: Heading | null; text: string }> = [{ heading: null, text: "" }];
+  const blocks: Block[] = [{ heading: null, text: "", code: "" }];
   const paragraphs: string[] = [];
-  const current = (): { heading: Heading | null; text: string } => blocks[blocks.length - 1]!;
+  const current = (): Block => blocks[blocks.length - 1]!;
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
     if (tok.type === "heading_open") {
-      const inline = tokens[i + 1];
-      const text = (inline?.children ?? [])
-        .filter((c) => c.type === "text" || c.type === "code_inline")
-        .map((c) => c.content)
-        .join("")
-        .trim();
+      const text = inlineText(tokens[i + 1]?.children ?? null).trim();
       const heading: Heading = { level: Number(tok.tag.slice(1)), id: String(tok.attrGet("id") ?? slugify(text)), text };
       headings.push(heading);
-      blocks.push({ heading, text: "" });
+      blocks.push({ heading, text: "", code: "" });
       i += 2;
     } else if (tok.type === "inline") {
-      current().text += `${tok.content}\n`;
-      if (tokens[i - 1]?.type === "paragraph_open") {
-        const text = inlineText(tok.children).replace(/\s+/g, " ").trim();
-        if (text !== "") paragraphs.push(text);
-      }
+      const text = inlineText(tok.children).replace(/\s+/g, " ").trim();
+      if (text === "") continue;
+      current().text += `${text}\n`;
+      if (tokens[i - 1]?.type === "paragraph_open") paragraphs.push(text);
     } else if (tok.type === "fence" || tok.type === "code_block") {
-      current().text += `${tok.content}\n`;
+      current().code += `${tok.content}\n`;
     }
   }
-  return { html: md.renderer.render(tokens, md.options, env), headings, blocks: blocks.filter((b) => b.heading !== null || b.text !== ""), paragraphs };
+  return {
+    html: md.renderer.render(tokens, md.options, env),
+    headings,
+    blocks: blocks.filter((b) => b.heading !== null || b.text !== "" || b.code !== ""),
+    paragraphs,
+  };
 }
