@@ -29,6 +29,15 @@ describe("tcp-lifecycle demo", () => {
     expect(run(["time-wait-pileup", "--connections", "2001"]).status).toBe(2);
   });
 
+  it("--connections for a demo that does not take it is a user error: one line, no stack, nothing run", () => {
+    for (const name of DEMO_NAMES.filter((n) => n !== "time-wait-pileup")) {
+      const r = run([name, "--connections", "5"]);
+      expect(r.status, name).toBe(2);
+      expect(r.stderr).toBe(`tcp-lifecycle: --connections: demo "${name}" does not take it; only time-wait-pileup does\n`);
+      expect(r.stdout).toBe("");
+    }
+  });
+
   it.skipIf(process.platform !== "linux")("--json prints exactly the result object", () => {
     const r = run(["abort-rst", "--json"]);
     expect(r.stderr).toBe("");

@@ -9,10 +9,13 @@
  */
 import type { Command } from "commander";
 import { listDemos, runDemo } from "../../demos/run.js";
-import { DEMO_NAMES, isDemoName, type DemoResult } from "../../demos/types.js";
+import { DEMO_NAMES, isDemoName, type DemoName, type DemoResult } from "../../demos/types.js";
 import { MAX_PILEUP } from "../../demos/time-wait-pileup.js";
 import { formatDemoTable, pad } from "../../demos/format.js";
 import { UserError, numberOption } from "../errors.js";
+
+/** The demos whose run reads `connections`; any other demo would silently ignore it. */
+const TAKES_CONNECTIONS: ReadonlySet<DemoName> = new Set<DemoName>(["time-wait-pileup"]);
 
 interface DemoCliOptions {
   json?: boolean;
@@ -46,6 +49,9 @@ export function registerDemo(program: Command): void {
       if (!isDemoName(name)) throw new UserError(`unknown demo "${name}": expected one of ${DEMO_NAMES.join(", ")} (or "list")`);
       let connections: number | undefined;
       if (opts.connections !== undefined) {
+        if (!TAKES_CONNECTIONS.has(name)) {
+          throw new UserError(`--connections: demo "${name}" does not take it; only ${[...TAKES_CONNECTIONS].join(", ")} does`);
+        }
         connections = numberOption("--connections", opts.connections, { min: 1, integer: true });
         if (connections > MAX_PILEUP) throw new UserError(`--connections: expected at most ${MAX_PILEUP}, got ${connections}`);
       }
