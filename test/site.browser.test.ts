@@ -111,14 +111,54 @@ describe.skipIf(gate.skip)("site in headless Chromium", () => {
     await page.fill("#search-input", "TIME_WAIT");
     const first = page.locator("#search-results li a").first();
     await first.waitFor();
-    expect(await first.getAttribute("href")).toMatch(/^04-time-wait\.html/);
+    expect(await first.getAttribute("href")).toMatch(new RegExp(`^${server.url}04-time-wait\\.html`));
     expect(await page.locator("#search-results").innerText()).toContain("04 · TIME_WAIT");
+    // The ARIA 1.2 combobox: the arrow keys move aria-activedescendant to an option's id.
+    const input = page.locator("#search-input");
+    expect(await input.getAttribute("role")).toBe("combobox");
+    expect(await input.getAttribute("aria-controls")).toBe("search-results");
+    expect(await input.getAttribute("aria-expanded")).toBe("true");
+    expect(await input.getAttribute("aria-activedescendant")).toBeNull();
+    await page.press("#search-input", "ArrowDown");
+    await page.press("#search-input", "ArrowDown");
+    const activeId = await input.getAttribute("aria-activedescendant");
+    expect(activeId).toBe("search-option-1");
+    expect(await page.locator(`#${activeId}`).getAttribute("role")).toBe("option");
+    expect(await page.locator(`#${activeId}`).getAttribute("aria-selected")).toBe("true");
+    expect(await page.locator('#search-results [aria-selected="true"]').count()).toBe(1);
+    await page.press("#search-input", "ArrowUp");
     await page.press("#search-input", "Enter");
     await page.waitForURL(/04-time-wait\.html/);
     expect(await page.title()).toBe("04 · TIME_WAIT — tcp-lifecycle");
     await page.fill("#search-input", "zzzyxw");
     await expect.poll(() => page.locator("#search-results").innerText()).toContain("No results");
     expect([...problems.errors, ...problems.failed]).toEqual([]);
+    await page.close();
+  });
+
+  it("search opened from file:// says it needs a server instead of failing silently", async () => {
+    const page = await context.newPage();
+    await page.goto(`file://${site.outDir}/index.html`, { waitUntil: "load" });
+    await page.fill("#search-input", "TIME_WAIT");
+    await expect.poll(() => page.locator("#search-results").innerText()).toContain("served over HTTP");
+    expect(await page.locator("#search-results").isVisible()).toBe(true);
+    await page.close();
+  });
+
+  it("a 404 at a nested path is styled, and its links and search work", async () => {
+    const { page, problems } = await open("notebooks/no-such-chapter.html");
+    expect(await page.locator("h1").innerText()).toBe("Page not found");
+    // site.css loaded: the layout grid and the sticky top bar are styled.
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector(".layout")!).display)).toBe("grid");
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector(".topbar")!).position)).toBe("sticky");
+    expect(await page.locator(".theme-toggle").isVisible()).toBe(true);
+    await page.fill("#search-input", "TIME_WAIT");
+    await page.locator("#search-results li a").first().waitFor();
+    await page.click("#sidebar a >> nth=0");
+    await page.waitForURL(`${server.url}00-introduction.html`);
+    // The only failure allowed is the missing page itself.
+    expect(problems.errors.filter((e) => !e.includes("404"))).toEqual([]);
+    expect(problems.failed).toEqual([`notebooks/no-such-chapter.html: HTTP 404 ${server.url}notebooks/no-such-chapter.html`]);
     await page.close();
   });
 
@@ -130,6 +170,10 @@ describe.skipIf(gate.skip)("site in headless Chromium", () => {
     const client = widget.locator('[data-endpoint-state="client"]');
     const server_ = widget.locator('[data-endpoint-state="server"]');
     expect(await client.innerText()).toBe("ESTABLISHED");
+    // Each button's accessible name is its visible word (label in name).
+    for (const name of ["Start", "Back", "Forward", "End", "Lose it", "Reset"]) {
+      expect(await widget.getByRole("button", { name, exact: true }).count(), name).toBe(1);
+    }
     const forward = widget.locator('[data-action="forward"]');
     const seen: string[] = [];
     let steps = 0;
@@ -282,7 +326,7 @@ describe.skipIf(gate.skip || realNotebooks.length === 0)("the real chapters in h
     await page.fill("#search-input", "TIME_WAIT");
     const first = page.locator("#search-results li a").first();
     await first.waitFor();
-    expect(await first.getAttribute("href")).toMatch(/^04-/);
+    expect(await first.getAttribute("href")).toMatch(new RegExp(`^${realServer.url}04-`));
     expect([...problems.errors, ...problems.failed]).toEqual([]);
     await page.close();
   });

@@ -119,7 +119,7 @@ ${js}
 <a class="brand" href="${escapeAttr(root)}index.html">${SITE_NAME}</a>
 <div class="search" role="search" hidden>
 <label for="search-input" class="visually-hidden">Search the tutorial</label>
-<input id="search-input" type="search" placeholder="Search (press /)" autocomplete="off" spellcheck="false" aria-controls="search-results" aria-expanded="false" aria-autocomplete="list">
+<input id="search-input" type="search" role="combobox" placeholder="Search (press /)" autocomplete="off" spellcheck="false" aria-controls="search-results" aria-expanded="false" aria-autocomplete="list" aria-haspopup="listbox">
 <ul id="search-results" class="search-results" role="listbox" aria-label="Search results" hidden></ul>
 </div>
 <button class="theme-toggle" type="button" hidden aria-label="Switch to dark mode" title="Switch between light and dark mode"><span aria-hidden="true">◐</span></button>

@@ -50,6 +50,15 @@ function setupNavToggle(): void {
 
 type Hit = SearchDoc & { score: number };
 
+/**
+ * The site's root folder, from this script's own URL (assets/site.js): the 404 page is served
+ * at any depth, where a relative "search-index.json" would point into a missing folder.
+ */
+const SITE_ROOT = new URL("../", (document.currentScript as HTMLScriptElement | null)?.src ?? new URL("assets/", window.location.href).href);
+
+/** Browsers refuse fetch() from file:// pages, so offline search needs the site served. */
+const FILE_MESSAGE = "Search needs the site served over HTTP: run “npm start” (or tcp-lifecycle site serve) and open the printed URL.";
+
 function setupSearch(): void {
   const box = document.querySelector<HTMLElement>(".search");
   const input = document.querySelector<HTMLInputElement>("#search-input");
@@ -58,7 +67,7 @@ function setupSearch(): void {
   box.hidden = false;
   let index: Promise<MiniSearch<SearchDoc>> | null = null;
   const load = (): Promise<MiniSearch<SearchDoc>> => {
-    index ??= fetch("search-index.json")
+    index ??= fetch(new URL("search-index.json", SITE_ROOT))
       .then((r) => {
         if (!r.ok) throw new Error(`search-index.json: HTTP ${r.status}`);
         return r.text();
@@ -66,32 +75,49 @@ function setupSearch(): void {
       .then((json) => MiniSearch.loadJSON<SearchDoc>(json, SEARCH_OPTIONS));
     return index;
   };
+  // The ARIA 1.2 combobox pattern: focus stays in the input, and aria-activedescendant names
+  // the option the arrow keys picked, so a screen reader announces it.
   let active = -1;
   const items = (): HTMLAnchorElement[] => Array.from(list.querySelectorAll<HTMLAnchorElement>("a"));
   const close = (): void => {
     list.hidden = true;
     input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
     active = -1;
   };
   const highlightItem = (i: number): void => {
     const all = items();
     all.forEach((a, j) => a.parentElement?.setAttribute("aria-selected", String(i === j)));
     active = i;
+    const option = all[i]?.parentElement;
+    if (option) input.setAttribute("aria-activedescendant", option.id);
+    else input.removeAttribute("aria-activedescendant");
     all[i]?.scrollIntoView({ block: "nearest" });
   };
-  const show = (hits: Hit[], query: string): void => {
+  const message = (text: string): void => {
     list.replaceChildren();
-    if (hits.length === 0) {
-      const li = document.createElement("li");
-      li.className = "search-empty";
-      li.textContent = `No results for “${query}”`;
-      list.append(li);
-    }
-    for (const hit of hits.slice(0, 12)) {
+    const li = document.createElement("li");
+    li.className = "search-empty";
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-disabled", "true");
+    li.textContent = text;
+    list.append(li);
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  };
+  const show = (hits: Hit[], query: string): void => {
+    if (hits.length === 0) return message(`No results for “${query}”`);
+    list.replaceChildren();
+    for (const [i, hit] of hits.slice(0, 12).entries()) {
       const li = document.createElement("li");
       li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      li.id = `search-option-${i}`;
       const a = document.createElement("a");
-      a.href = hit.url;
+      a.href = new URL(hit.url, SITE_ROOT).href;
+      a.tabIndex = -1;
       const where = document.createElement("span");
       where.className = "search-chapter";
       where.textContent = hit.chapter;
@@ -107,17 +133,26 @@ function setupSearch(): void {
     }
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
+    input.removeAttribute("aria-activedescendant");
     active = -1;
   };
   const run = async (): Promise<void> => {
     const query = input.value.trim();
     if (query === "") return close();
-    const ms = await load();
+    if (window.location.protocol === "file:") return message(FILE_MESSAGE);
+    let ms: MiniSearch<SearchDoc>;
+    try {
+      ms = await load();
+    } catch (err) {
+      index = null; // try again on the next keystroke
+      console.warn("search index failed to load", err);
+      return message("Search is unavailable: the search index could not be loaded.");
+    }
     if (input.value.trim() !== query) return; // a newer keystroke owns the list
     const hits = ms.search(query, { ...SEARCH_QUERY, boost: { ...SEARCH_QUERY.boost } }) as unknown as Hit[];
     show(hits, query);
   };
-  input.addEventListener("focus", () => void load().catch(() => undefined), { once: true });
+  if (window.location.protocol !== "file:") input.addEventListener("focus", () => void load().catch(() => undefined), { once: true });
   input.addEventListener("input", () => void run().catch((err: unknown) => console.warn("search failed", err)));
   input.addEventListener("keydown", (e) => {
     const all = items();
