@@ -1,7 +1,8 @@
 /**
  * The site's static assets: client scripts bundled by esbuild from src/site/client (from the
  * compiled dist/ copy when running from dist), the theme CSS from site/theme with
- * highlight.js's GitHub light and dark themes scoped to the page theme, and the favicon.
+ * highlight.js's GitHub light and dark themes scoped to the page theme (the light one with
+ * site/theme/highlight.css's AA-contrast colours on top), and the favicon.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -56,6 +57,7 @@ export async function buildCss(): Promise<Asset> {
   const source = [
     readFileSync(`${THEME_DIR}site.css`, "utf8"),
     hljsTheme("github"),
+    readFileSync(`${THEME_DIR}highlight.css`, "utf8"),
     `:root[data-theme="dark"] { ${dark} }`,
     `@media (prefers-color-scheme: dark) { :root:not([data-theme="light"]) { ${dark} } }`,
     readFileSync(`${THEME_DIR}print.css`, "utf8"),

@@ -43,13 +43,21 @@ class Widget {
 
   constructor(private readonly root: HTMLElement, preset: PresetName) {
     this.preset = preset;
-    const button = (action: string, text: string, label: string): HTMLButtonElement =>
-      el("button", { type: "button", "data-action": action, "aria-label": label, title: label }, text);
+    // The accessible name is the visible word (WCAG 2.5.3, label in name); the arrows are
+    // decoration, and the longer explanation is the title, which becomes the description.
+    const button = (action: string, text: string, description: string, before = "", after = ""): HTMLButtonElement => {
+      const b = el("button", { type: "button", "data-action": action, title: description });
+      const arrow = (glyph: string): HTMLSpanElement => el("span", { "aria-hidden": "true" }, glyph);
+      if (before !== "") b.append(arrow(before), " ");
+      b.append(text);
+      if (after !== "") b.append(" ", arrow(after));
+      return b;
+    };
     this.buttons = {
-      start: button("start", "« Start", "Back to the start"),
-      back: button("back", "◀ Back", "Step back one segment"),
-      forward: button("forward", "Forward ▶", "Step forward one segment"),
-      end: button("end", "End »", "Go to the end"),
+      start: button("start", "Start", "Back to the start", "«"),
+      back: button("back", "Back", "Step back one segment", "◀"),
+      forward: button("forward", "Forward", "Step forward one segment", "", "▶"),
+      end: button("end", "End", "Go to the end", "", "»"),
       drop: button("drop", "Lose it", "Lose the chosen segment and run the simulator again"),
       reset: button("reset", "Reset", "Deliver every segment again"),
     };
