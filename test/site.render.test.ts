@@ -78,6 +78,19 @@ describe("markdown", () => {
     expect(html).toContain(`<a href="https://www.rfc-editor.org/rfc/rfc9293">rfc</a>`);
   });
 
+  it("gives each heading's # link a name and no aria-hidden, with the # itself hidden from screen readers", () => {
+    const html = renderMarkdown(createMarkdown(), "## Why `2MSL` & not 1?\n\ntext\n\n### Try it", {}).html;
+    expect(html).toContain(`<h2 id="why-2msl-not-1">Why <code>2MSL</code> &amp; not 1? <a class="heading-anchor" href="#why-2msl-not-1"><span class="visually-hidden">Link to this section: Why 2MSL &amp; not 1?</span><span aria-hidden="true">#</span></a></h2>`);
+    const links = [...html.matchAll(/<a\b[^>]*>([\s\S]*?)<\/a>/g)];
+    expect(links).toHaveLength(2);
+    for (const [whole, inner] of links) {
+      expect(whole).not.toContain(`aria-hidden="true" href`);
+      expect(/^<a\b[^>]*aria-hidden/.test(whole)).toBe(false);
+      expect(inner).toMatch(/^<span class="visually-hidden">Link to this section: \S/);
+    }
+    expect(renderMarkdown(createMarkdown(), "### Try it", {}).headings).toEqual([{ level: 3, id: "try-it", text: "Try it" }]);
+  });
+
   it("escapes raw HTML in markdown", () => {
     const html = renderMarkdown(createMarkdown(), "<script>alert(1)</script> text", {}).html;
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt; text");

@@ -104,15 +104,26 @@ export function createMarkdown(): Markdown {
     level: [1, 2, 3, 4],
     slugify,
     tabIndex: false,
-    permalink: anchor.permalink.linkInsideHeader({
-      symbol: "#",
-      placement: "after",
-      class: "heading-anchor",
-      ariaHidden: true,
-    }),
+    permalink: labelledPermalink,
   });
   return md;
 }
+
+/**
+ * The "#" after a heading is a focusable link, so it needs a name: a visually hidden "Link to
+ * this section: <heading>" read by screen readers, with the "#" itself hidden from them. It
+ * stays inside the heading (markdown-it-anchor's linkInsideHeader) so the theme can show it on
+ * hover; only the symbol differs per heading.
+ */
+const labelledPermalink: anchor.PermalinkGenerator = (slug, opts, state, index) => {
+  const title = inlineText(state.tokens[index + 1]?.children ?? null).trim();
+  anchor.permalink.linkInsideHeader({
+    class: "heading-anchor",
+    placement: "after",
+    ariaHidden: false,
+    symbol: `<span class="visually-hidden">Link to this section: ${escapeHtml(title)}</span><span aria-hidden="true">#</span>`,
+  })(slug, opts, state, index);
+};
 
 /**
  * Render one markdown source. `env` is shared by every cell of a page, so heading ids stay
