@@ -88,7 +88,11 @@ function run(sim: Simulation, maxEvents: number): SimulationResult {
     sim.now = ev.t;
     const ep = sim.eps[ev.ep]!;
     switch (ev.kind) {
-      case K_ARRIVE: receive(sim, ep, ev); break;
+      case K_ARRIVE:
+        sim.arriving = ev.seg;
+        receive(sim, ep, ev);
+        sim.arriving = -1;
+        break;
       case K_RTX: onRetransmitTimeout(sim, ep, ev.a); break;
       case K_TIME_WAIT: onTimeWaitTimeout(sim, ep, ev.a); break;
       case K_FIN_WAIT_2: onFinWait2Timeout(sim, ep, ev.a); break;

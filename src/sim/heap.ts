@@ -17,6 +17,8 @@ export class SimEvent {
     public seq: number,
     public ack: number,
     public len: number,
+    /** For an arrival: the segment's index among the trace's segment records (see SegmentRecord.causeSegment); else -1. */
+    public seg: number,
   ) {}
 }
 
@@ -32,8 +34,8 @@ export class EventQueue {
     return this.items.length;
   }
 
-  push(t: number, kind: number, ep: number, a: number, seq = 0, ack = 0, len = 0): void {
-    const ev = new SimEvent(t, this.counter++, kind, ep, a, seq, ack, len);
+  push(t: number, kind: number, ep: number, a: number, seq = 0, ack = 0, len = 0, seg = -1): void {
+    const ev = new SimEvent(t, this.counter++, kind, ep, a, seq, ack, len, seg);
     const items = this.items;
     let i = items.length;
     items.push(ev);

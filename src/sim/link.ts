@@ -42,11 +42,11 @@ export function transmit(sim: Simulation, ep: Endpoint, flags: number, seq: numb
   const arrives = t + sim.delayUs + extra;
   recordSegment(sim, ep, flags, seq, ack, len, dropped, arrives, retransmission, why);
   if (dropped) return;
-  sim.q.push(arrives, K_ARRIVE, to, flags, seq, ack, len);
+  sim.q.push(arrives, K_ARRIVE, to, flags, seq, ack, len, sim.segments - 1);
   if (duplicate) {
     recordSegment(sim, ep, flags, seq, ack, len, false, arrives + dupExtra, retransmission, Why.Duplicate);
     sim.events[sim.events.length - 1] = { ...(sim.events[sim.events.length - 1] as SegmentRecord), duplicate: true };
-    sim.q.push(arrives + dupExtra, K_ARRIVE, to, flags, seq, ack, len);
+    sim.q.push(arrives + dupExtra, K_ARRIVE, to, flags, seq, ack, len, sim.segments - 1);
   }
 }
 
@@ -62,11 +62,11 @@ function ruleMatches(r: LinkRule, ep: Endpoint, len: number, retransmission: boo
 function recordSegment(sim: Simulation, ep: Endpoint, flags: number, seq: number, ack: number, len: number, dropped: boolean,
   arrives: number, retransmission: boolean, why: number): void {
   sim.segments++;
-  sim.events.push({
-    type: "segment",
+  const base = {
+    type: "segment" as const,
     t: sim.now / 1e6,
     from: ep.name,
-    to: ep.id === 0 ? "server" : "client",
+    to: ep.id === 0 ? "server" as const : "client" as const,
     flags: FLAG_ARRAYS[flags]!,
     seq,
     ack,
@@ -74,6 +74,7 @@ function recordSegment(sim: Simulation, ep: Endpoint, flags: number, seq: number
     dropped,
     arrives: dropped ? null : arrives / 1e6,
     retransmission,
-    explanation: explainSegment(why as Why, dropped),
-  });
+  };
+  const explanation = explainSegment(why as Why, dropped);
+  sim.events.push(sim.arriving < 0 ? { ...base, explanation } : { ...base, causeSegment: sim.arriving, explanation });
 }

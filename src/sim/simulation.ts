@@ -37,6 +37,11 @@ export class Simulation {
   now = 0;
   /** Segment records in the trace so far. */
   segments = 0;
+  /**
+   * While an arrival is being processed, that segment's index among the segment records
+   * (what it causes is tagged with it: `causeSegment` in ./trace.ts); -1 otherwise.
+   */
+  arriving = -1;
 
   constructor(
     readonly sc: Scenario,

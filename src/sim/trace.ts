@@ -34,6 +34,12 @@ export interface SegmentRecord {
   readonly retransmission: boolean;
   /** True when this is a second copy the link made of the segment before it (simulator only). */
   readonly duplicate?: boolean;
+  /**
+   * The arriving segment this one answers (an ACK, a RST, a SYN+ACK …): its index among the
+   * trace's segment records, from 0. Absent when a user call or a timer sent it, and in a
+   * capture (simulator only).
+   */
+  readonly causeSegment?: number;
   /** One sentence for learners. */
   readonly explanation: string;
 }
@@ -46,6 +52,12 @@ export interface StateChangeRecord {
   readonly to: TcpState;
   /** The table event that caused it. */
   readonly cause: TcpEvent;
+  /**
+   * When `cause` is a segment arrival: that segment's index among the trace's segment
+   * records, from 0 (several segments can arrive at one instant; this says which one).
+   * Absent for a user call or a timeout, and in a replayed capture.
+   */
+  readonly causeSegment?: number;
   /** The transition table's reference for it (RFC 9293 section or kernel source). */
   readonly ref: string;
   /** One sentence for learners. */

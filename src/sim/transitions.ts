@@ -31,16 +31,11 @@ export function apply(sim: Simulation, ep: Endpoint, o: Transition, ei: number, 
   if (next !== from || o.restartsTimeWait) {
     ep.state = next;
     ep.si = SI[next];
-    sim.events.push({
-      type: "state",
-      t: sim.now / 1e6,
-      endpoint: ep.name,
-      from,
-      to: next,
-      cause: EVENTS[ei]!,
-      ref: o.ref,
-      explanation: o.note,
-    });
+    const t = sim.now / 1e6, cause = EVENTS[ei]!;
+    // An arrival's consequences name it, so a ladder can draw each change beside its arrow.
+    sim.events.push(sim.arriving < 0
+      ? { type: "state", t, endpoint: ep.name, from, to: next, cause, ref: o.ref, explanation: o.note }
+      : { type: "state", t, endpoint: ep.name, from, to: next, cause, causeSegment: sim.arriving, ref: o.ref, explanation: o.note });
   }
   const send = o.send;
   for (let i = 0; i < send.length; i++) {
