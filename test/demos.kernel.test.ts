@@ -6,8 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { DEMO_NAMES, InjectedFailure, runDemo, type DemoName, type DemoResources } from "../src/index.js";
 import { leftovers } from "./support/demo-leaks.js";
+import { toolGate } from "./support/tools.js";
 
 const onLinux = process.platform === "linux";
+const tcpdump = onLinux ? toolGate("tcpdump", "apt-get install tcpdump") : { skip: true, reason: "not Linux" };
 
 /** The states each demo must observe, step by step: client/server. */
 const EXPECTED: Record<DemoName, string[]> = {
@@ -72,6 +74,28 @@ describe.skipIf(!onLinux)("socket demos on the real kernel", () => {
     expect(totals.procTimeWaitTotal).toBeGreaterThanOrEqual(7);
     expect(totals.tries).toBeGreaterThanOrEqual(1);
     expect(result.ok).toBe(true);
+  });
+
+  it.skipIf(tcpdump.skip)("crash, captured: the killed child sends FIN, not RST; with unread data it sends RST", async () => {
+    const resources: DemoResources = { ports: [], pids: [] };
+    const result = await runDemo("crash", { capture: true, resources });
+    expect(result.capture, "tcpdump is installed but could not capture (run as root or grant CAP_NET_RAW)").toMatchObject({ ok: true, connections: 2, dropped: 0 });
+    // The child is the client (it connected); what it sent, per connection, as "FLAGS".
+    const sent = (connection: number, from: "client" | "server"): string[] =>
+      result.segments.filter((s) => s.connection === connection && s.from === from).map((s) => s.flags.join(","));
+    const all = JSON.stringify(result.segments);
+    // 1. Nothing unread: the kernel closes the dead child's socket like close(), a FIN; its
+    //    orphaned end then ACKs the server's FIN. No RST from either side.
+    expect(sent(1, "client"), all).toEqual(["SYN", "ACK", "FIN,ACK", "ACK"]);
+    expect(result.segments.filter((s) => s.connection === 1 && s.flags.includes("RST")), all).toEqual([]);
+    // 2. 100 bytes unread: RST instead of FIN (tcp_close: data was lost), and nothing after it.
+    const second = sent(2, "client");
+    expect(second.slice(0, 2), all).toEqual(["SYN", "ACK"]);
+    expect(second.at(-1), all).toBe("RST,ACK");
+    expect(second.filter((f) => f.includes("FIN")), all).toEqual([]);
+    expect(result.segments.filter((s) => s.connection === 2 && s.from === "server" && s.len > 0).map((s) => s.len)).toEqual([100]);
+    expect(result.ok).toBe(true);
+    expect(await leftovers(resources)).toEqual({ sockets: [], children: [] });
   });
 
   const failing: [DemoName, string][] = [
