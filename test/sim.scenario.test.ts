@@ -192,3 +192,78 @@ describe("scenario runs", () => {
     expect(trace.final).toEqual({ client: "CLOSED", server: "LISTEN" });
   });
 });
+
+/**
+ * Scenarios have no step that injects a raw segment, so these make the peer's own stack send
+ * the RST: a segment reaching a CLOSED endpoint is answered with RST, seq = its ACK field
+ * (§3.10.7.1). Whether that RST is in the TIME_WAIT side's window depends on which ACK it
+ * answers. Neither profile turns RFC 1337 protection on (src/fsm/profiles.ts), so both
+ * follow §3.10.7.4: an acceptable RST in TIME_WAIT deletes the TCB.
+ */
+describe("RST in TIME_WAIT (§3.10.7.4; RFC 1337 protection off in both profiles)", () => {
+  const stateChanges = (t: Trace, endpoint: string) =>
+    t.events.flatMap((e) => e.type === "state" && e.endpoint === endpoint ? [`${e.t}:${e.from}>${e.to}:${e.cause}`] : []);
+
+  for (const profile of ["linux", "rfc9293"] as const) {
+    it(`${profile}: an in-window RST kills TIME_WAIT at once (TIME_WAIT assassination)`, () => {
+      // The client's last ACK is lost; the server's retransmitted FIN is held up on the link,
+      // and meanwhile the server aborts (silently, §3.10.5 in LAST_ACK). The late FIN makes
+      // the client ACK again from TIME_WAIT; the CLOSED server answers that ACK with a RST
+      // whose seq is the ACK's ack field: exactly the client's RCV.NXT.
+      const s = ok({
+        start: "established", profile,
+        steps: { client: [{ at: 0, do: "close" }], server: [{ on: "eof", after: 0.5, do: "close" }, { at: 2, do: "abort" }] },
+        link: { rules: [
+          { action: "drop", from: "client", flags: ["ACK"], after: 0.5, nth: 1 },
+          { action: "delay", from: "server", flags: ["FIN", "ACK"], retransmission: true, nth: 1, by: 5 },
+        ] },
+      });
+      const { trace, quiescent, diagnostics } = runSimulation(s);
+      expect(diagnostics).toEqual([]);
+      expect(quiescent).toBe(true);
+      expect(flagsOf(trace)).toEqual(["c:FIN,ACK", "s:ACK", "s:FIN,ACK", "c:ACK!", "s:FIN,ACK", "c:ACK", "s:RST"]);
+      const fin = trace.events.find((e) => e.type === "segment" && e.from === "server" && e.flags.includes("FIN"));
+      const rst = trace.events.find((e) => e.type === "segment" && e.flags.includes("RST"));
+      if (fin?.type !== "segment" || rst?.type !== "segment") throw new Error("missing FIN or RST");
+      expect(rst.seq).toBe((fin.seq + 1) >>> 0); // the client's RCV.NXT: in the window
+      expect(stateChanges(trace, "client")).toEqual([
+        "0:ESTABLISHED>FIN_WAIT_1:CLOSE",
+        "0.1:FIN_WAIT_1>FIN_WAIT_2:RCV_ACK_OF_FIN",
+        "0.6:FIN_WAIT_2>TIME_WAIT:RCV_FIN_ACK_OF_FIN",
+        "6.6:TIME_WAIT>TIME_WAIT:RCV_FIN_ACK_OF_FIN", // the late FIN: ACK again, restart 2MSL
+        `${rst.arrives}:TIME_WAIT>CLOSED:RCV_RST`,
+      ]);
+      expect(rst.arrives).toBeLessThan(10); // long before 2MSL (60 s linux, 240 s rfc9293) would end
+      expect(trace.final).toEqual({ client: "CLOSED", server: "CLOSED" });
+    });
+
+    it(`${profile}: an out-of-window RST is ignored, and TIME_WAIT runs its full 2MSL`, () => {
+      // The client half-closes (shutdown, so it keeps reading: an orphan would answer data
+      // with RST) and the server sends data after the client's FIN; the client's ACK of that
+      // data is held up until after the close is over. The CLOSED server answers the stale ACK with a RST
+      // whose seq (the data's end, the server's FIN) is one below the client's RCV.NXT.
+      const s = ok({
+        start: "established", profile,
+        steps: { client: [{ at: 0, do: "shutdown" }], server: [{ on: "eof", do: "send", bytes: 100 }, { on: "eof", after: 0.2, do: "close" }] },
+        link: { rules: [{ action: "delay", from: "client", flags: ["ACK"], nth: 1, after: 0.1, by: 0.6 }] },
+      });
+      const { trace, quiescent, diagnostics } = runSimulation(s);
+      expect(diagnostics).toEqual([]);
+      expect(quiescent).toBe(true);
+      expect(flagsOf(trace)).toEqual(["c:FIN,ACK", "s:ACK", "s:PSH,ACK", "c:ACK", "s:FIN,ACK", "c:ACK", "s:RST"]);
+      const fin = trace.events.find((e) => e.type === "segment" && e.from === "server" && e.flags.includes("FIN"));
+      const rst = trace.events.find((e) => e.type === "segment" && e.flags.includes("RST"));
+      if (fin?.type !== "segment" || rst?.type !== "segment") throw new Error("missing FIN or RST");
+      expect(rst.dropped).toBe(false);
+      expect(rst.seq).toBe(fin.seq); // RCV.NXT - 1: outside the window
+      const timeWait = profile === "linux" ? 60 : 240;
+      const enteredAt = 0.3; // the server's FIN, sent at 0.25, arrives
+      expect(rst.arrives).toBeGreaterThan(enteredAt);
+      expect(stateChanges(trace, "client").slice(-2)).toEqual([
+        `${enteredAt}:FIN_WAIT_2>TIME_WAIT:RCV_FIN_ACK_OF_FIN`,
+        `${enteredAt + timeWait}:TIME_WAIT>CLOSED:TIME_WAIT_TIMEOUT`,
+      ]);
+      expect(trace.final).toEqual({ client: "CLOSED", server: "CLOSED" });
+    });
+  }
+});

@@ -1,6 +1,18 @@
 /**
  * Behaviour profiles. The transition table is shared; a profile supplies the timer
  * lengths and the switches that real stacks set differently.
+ *
+ * Three behaviours that issue 2 lists under `linux` are what the RFCs ask for too, so both
+ * profiles share them (src/fsm/table.ts); the profiles differ in their timers, the FIN_WAIT_2
+ * orphan timeout, and what a close() after shutdown() does:
+ * - close() with unread received data sends RST: RFC 1122 §4.2.2.13, carried into RFC 9293
+ *   §3.6.1, says a TCP that closes with received data still pending SHOULD send a
+ *   RST to show the data was lost (also RFC 2525 §2.17). Linux tcp_close() does it.
+ * - close() with SO_LINGER 0 sends RST: the sockets API maps it to the RFC's ABORT, which
+ *   sends a RST from SYN_RCVD, ESTABLISHED, FIN_WAIT_1/2 and CLOSE_WAIT (RFC 9293 §3.10.5).
+ * - An in-window RST kills TIME_WAIT (`rfc1337: false` in both): RFC 9293 §3.10.7.4 sends
+ *   TIME_WAIT + RST to CLOSED. RFC 1337's protection (ignore it) is a separate, optional fix
+ *   that RFC 9293 does not adopt; Linux ships it off (net.ipv4.tcp_rfc1337 = 0).
  */
 export type ProfileName = "rfc9293" | "linux";
 export const PROFILE_NAMES: readonly ProfileName[] = ["rfc9293", "linux"];
@@ -37,6 +49,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     timeWait: 240,
     // The RFC has no FIN_WAIT_2 timer: a peer that never sends its FIN keeps us there.
     finWait2Timeout: null,
+    // RFC 9293 §3.10.7.4: a RST in TIME_WAIT deletes the TCB; RFC 1337's fix is optional.
     rfc1337: false,
     initialRto: 1,
     maxRto: 60,
