@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
-  checkChoice, checkNextState, checkPortExhaustion, checkSegment, checkSegmentCount, checkTimeWaitPopulation,
+  checkChoice, checkClosedDirection, checkFinCount, checkNextState, checkPortExhaustion, checkSegment, checkSegmentCount, checkTimeWaitPopulation,
   checkTimeWaitSide,
 } from "../src/exercises/index.js";
 import type { SegmentRecord, StateChangeRecord, Trace } from "../src/sim/trace.js";
+import { simulate } from "../src/sim/index.js";
 
 const seg = (t: number, from: "client" | "server", flags: SegmentRecord["flags"], seq: number, ack: number, len = 0,
   dropped = false): SegmentRecord => ({
@@ -69,5 +70,47 @@ describe("exercise checkers", () => {
     expect(v.message).toContain("28232 / 1000/s = 28.2 s");
     expect(checkPortExhaustion(1000, [32768, 60999], "linux", null).correct).toBe(false);
     expect(checkChoice("b", "a", "because.").message).toBe("Not quite: you said b. because.");
+  });
+
+  it("counts the FINs of a trace and says whose they are", () => {
+    const ok = checkFinCount(fourWay, 2);
+    expect(ok.correct).toBe(true);
+    expect(ok.message).toBe(
+      "Right: in \"four-way\" 2 segments carry a FIN: the client's (seq=1000) and the server's (seq=5000). " +
+      "TCP is full duplex, and a FIN closes only its sender's direction (RFC 9293 §3.6), so each side sends its own, and each FIN is ACKed.");
+    const no = checkFinCount(fourWay, 1);
+    expect(no.correct).toBe(false);
+    expect(no.message).toMatch(/^Not quite: you said 1, but in "four-way" 2 segments carry a FIN: /);
+    // A lost FIN is sent again: still one FIN per side.
+    expect(checkFinCount(simulate("lost-fin", { profile: "linux" }), 2).correct).toBe(true);
+    const rst = checkFinCount(simulate("abort-rst", { profile: "linux" }), 0);
+    expect(rst.correct).toBe(true);
+    expect(rst.message).toContain("no segment carries a FIN");
+  });
+
+  it("finds which direction the first acknowledged FIN closed, from the trace", () => {
+    const ok = checkClosedDirection(fourWay, "client-to-server");
+    expect(ok.correct).toBe(true);
+    expect(ok.message).toBe(
+      "Right: when the server acknowledged the client's FIN (ack=1001, t=0.010 s), only the client had sent a FIN. " +
+      "A FIN closes only its sender's direction, so client-to-server is closed: the client can no longer send, " +
+      "but the server still can and the client still receives.");
+    expect(checkClosedDirection(fourWay, "Client → Server").correct).toBe(true);
+    const both = checkClosedDirection(fourWay, "both");
+    expect(both.correct).toBe(false);
+    expect(both.message).toMatch(/^Not quite: you said both, but .* so client-to-server is closed/);
+    expect(checkClosedDirection(fourWay, "up").message).toBe(
+      'Not quite: "up" is not a direction; answer one of "client-to-server", "server-to-client", "both", "neither".');
+    // The simulated close: the server's data after the ACK is counted.
+    const sim = checkClosedDirection(simulate("half-close", { profile: "linux" }), "client-to-server");
+    expect(sim.correct).toBe(true);
+    expect(sim.message).toContain("here the server sent 2000 more bytes before its own FIN");
+    // With the FIN+ACK merged, the ACK of the first FIN rides on the second FIN: both are closed.
+    const three = checkClosedDirection(simulate("three-way-close", { profile: "linux" }), "client-to-server");
+    expect(three.correct).toBe(false);
+    expect(three.message).toContain("both directions were closed: the ACK rode on the server's own FIN");
+    expect(checkClosedDirection(simulate("simultaneous-close", { profile: "linux" }), "both").message)
+      .toContain("the server had already sent its own FIN");
+    expect(checkClosedDirection(simulate("abort-rst", { profile: "linux" }), "neither").correct).toBe(true);
   });
 });

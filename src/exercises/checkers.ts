@@ -145,6 +145,71 @@ export function checkPortExhaustion(
   return answer !== null && Math.abs(answer - at) <= tolerance * at ? right(why) : wrong(why);
 }
 
+/** The segments that carry a FIN for the first time: retransmissions and link duplicates are the same FIN again. */
+function firstFins(trace: Trace): SegmentRecord[] {
+  return trace.events.filter((e): e is SegmentRecord =>
+    e.type === "segment" && e.flags.includes("FIN") && !e.retransmission && e.duplicate !== true);
+}
+
+/** "How many segments carry the FIN flag?": counted in a trace, each FIN once however often it was resent. */
+export function checkFinCount(trace: Trace, answer: number): Verdict {
+  const fins = firstFins(trace);
+  const whose = fins.map((s) => `the ${s.from}'s (seq=${s.seq})`).join(" and ");
+  const count = `${fins.length} segment${fins.length === 1 ? "" : "s"} carr${fins.length === 1 ? "ies" : "y"} a FIN`;
+  const why = fins.length === 0
+    ? `in "${trace.name}" no segment carries a FIN: the connection did not close with FINs.`
+    : `in "${trace.name}" ${count}: ${whose}. TCP is full duplex, and a FIN closes only its sender's direction (RFC 9293 §3.6), so each side sends its own, and each FIN is ACKed.`;
+  return answer === fins.length ? right(why) : wrong(`you said ${answer}, but ${why}`);
+}
+
+export const DIRECTIONS = ["client-to-server", "server-to-client", "both", "neither"] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+function normaliseDirection(answer: string): string {
+  return answer.trim().toLowerCase().replace(/\s*(→|->|to)\s*/g, "-to-").replace(/[\s_]+/g, "-").replace(/-+/g, "-");
+}
+
+const directionOf = (from: EndpointName): Direction => (from === "client" ? "client-to-server" : "server-to-client");
+
+/**
+ * "Once the first FIN is acknowledged, which direction is closed?": the directions whose
+ * sender had sent a FIN by the time the peer's ACK of that first FIN went out (RFC 9293 §3.6:
+ * a FIN means "no more data from the sender"). Data the other side sent afterwards shows its
+ * direction was still open.
+ */
+export function checkClosedDirection(trace: Trace, answer: string): Verdict {
+  const guess = normaliseDirection(answer);
+  if (!(DIRECTIONS as readonly string[]).includes(guess)) {
+    return wrong(`"${answer}" is not a direction; answer one of ${DIRECTIONS.map((d) => `"${d}"`).join(", ")}.`);
+  }
+  const fins = firstFins(trace);
+  const fin = fins[0];
+  if (!fin) {
+    const why = `the trace "${trace.name}" has no FIN, so no direction was closed by one.`;
+    return guess === "neither" ? right(why) : wrong(why);
+  }
+  const finEnd = fin.seq + fin.len + 1;
+  const ackOf = trace.events.find((e): e is SegmentRecord =>
+    e.type === "segment" && e.from === fin.to && !e.dropped && e.flags.includes("ACK") && e.ack >= finEnd);
+  if (!ackOf) return wrong(`in "${trace.name}" the ${fin.from}'s FIN is never acknowledged.`);
+  const closers = new Set(fins.filter((s) => s.t <= ackOf.t).map((s) => s.from));
+  const expected: Direction = closers.size === 2 ? "both" : directionOf(fin.from);
+  const at = `when the ${ackOf.from} acknowledged the ${fin.from}'s FIN (ack=${ackOf.ack}, t=${ackOf.t.toFixed(3)} s)`;
+  let why: string;
+  if (expected === "both") {
+    const how = ackOf.flags.includes("FIN") ? `the ACK rode on the ${ackOf.from}'s own FIN` : `the ${ackOf.from} had already sent its own FIN`;
+    why = `${at}, both sides had sent a FIN, so both directions were closed: ${how}.`;
+  } else {
+    const peerFin = fins.find((s) => s.from === fin.to);
+    const later = trace.events.filter((e): e is SegmentRecord =>
+      e.type === "segment" && e.from === fin.to && e.t >= ackOf.t && e.len > 0 && !e.retransmission && (peerFin === undefined || e.t < peerFin.t));
+    const bytes = later.reduce((n, s) => n + s.len, 0);
+    const sent = bytes > 0 ? `: here the ${fin.to} sent ${bytes} more byte${bytes === 1 ? "" : "s"} before its own FIN` : "";
+    why = `${at}, only the ${fin.from} had sent a FIN. A FIN closes only its sender's direction, so ${expected} is closed: the ${fin.from} can no longer send, but the ${fin.to} still can and the ${fin.from} still receives${sent}.`;
+  }
+  return guess === expected ? right(why) : wrong(`you said ${guess}, but ${why}`);
+}
+
 /** A multiple-choice question whose right answer and reason are given by the chapter. */
 export function checkChoice<T extends string | number | boolean>(answer: T, expected: T, why: string): Verdict {
   return answer === expected ? right(why) : wrong(`you said ${String(answer)}. ${why}`);
