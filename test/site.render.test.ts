@@ -5,7 +5,7 @@ import { createMarkdown, renderMarkdown, slugify } from "../src/site/markdown.js
 import { chapterDescription, renderChapter } from "../src/site/chapter.js";
 import { parseNotebook } from "../src/site/nbformat.js";
 
-const ctx = { markdown: (s: string) => s, where: "cell 1 of Test", expectsError: false };
+const ctx = { markdown: (s: string) => s, where: "cell 1 of Test", expectsError: false, idScope: "cell1" };
 
 describe("sanitize", () => {
   it("keeps SVG as written: case-sensitive attributes, markers by fragment, data-state", () => {

@@ -100,7 +100,7 @@ export function renderChapter(nb: Notebook, file: string, md: MarkdownIt): Chapt
       return;
     }
     const where = `cell ${index + 1} of ${title || slug}`;
-    parts.push(wrapSolution(tags, renderCodeCell(cell, tags, md, env, where)));
+    parts.push(wrapSolution(tags, renderCodeCell(cell, tags, md, env, where, `cell${index + 1}`)));
     if (solution) return;
     // hide-input shows only the output, so only the output is searchable.
     if (!tags.includes("hide-input")) section().code += `${joinText(cell.source)}\n`;
@@ -132,7 +132,7 @@ function streamText(cell: CodeCell): string {
     .join("");
 }
 
-function renderCodeCell(cell: CodeCell, tags: readonly string[], md: MarkdownIt, env: Record<string, unknown>, where: string): string {
+function renderCodeCell(cell: CodeCell, tags: readonly string[], md: MarkdownIt, env: Record<string, unknown>, where: string, idScope: string): string {
   const hideInput = tags.includes("hide-input");
   const source = joinText(cell.source);
   const input = hideInput || source.trim() === ""
@@ -142,6 +142,7 @@ function renderCodeCell(cell: CodeCell, tags: readonly string[], md: MarkdownIt,
     markdown: (src) => renderMarkdown(md, src, env).html,
     where,
     expectsError: tags.includes("raises-exception"),
+    idScope,
   });
   const out = outputs === "" ? "" : `<div class="cell-outputs">${outputs}</div>`;
   if (input === "" && out === "") return "";

@@ -30,6 +30,8 @@ export interface OutputContext {
   readonly where: string;
   /** The cell is tagged raises-exception: its error is part of the lesson. */
   readonly expectsError: boolean;
+  /** Unique within the page ("cell7"): rich outputs' ids are namespaced under it. */
+  readonly idScope: string;
 }
 
 export function renderOutputs(outputs: readonly Output[], ctx: OutputContext): string {
@@ -42,6 +44,7 @@ export function renderOutputs(outputs: readonly Output[], ctx: OutputContext): s
     pending = null;
     buffer = "";
   };
+  let displays = 0;
   for (const out of outputs) {
     if (out.output_type === "stream") {
       if (pending !== out.name) flush();
@@ -51,7 +54,7 @@ export function renderOutputs(outputs: readonly Output[], ctx: OutputContext): s
     }
     flush();
     if (out.output_type === "error") parts.push(renderError(out, ctx));
-    else parts.push(renderDisplay(out, ctx));
+    else parts.push(renderDisplay(out, ctx, `${ctx.idScope}-out${++displays}`));
   }
   flush();
   return parts.join("\n");
@@ -90,16 +93,40 @@ function labelSvg(svg: string, alt: string): string {
   });
 }
 
-function renderDisplay(out: DisplayDataOutput, ctx: OutputContext): string {
+const ID_ATTR = /(\sid\s*=\s*)(["'])([^"']*)\2/g;
+const ID_LIST_ATTR = /(\s(?:aria-labelledby|aria-describedby|aria-controls|aria-owns|aria-activedescendant|aria-details|aria-errormessage|aria-flowto|for)\s*=\s*)(["'])([^"']*)\2/g;
+const FRAGMENT_HREF = /(\s(?:xlink:)?href\s*=\s*)(["'])#([^"']*)\2/g;
+const URL_REF = /url\(\s*(["']?)#([^"')\s]+)\1\s*\)/g;
+
+/**
+ * Give every id in one output a prefix, and point its own references at the prefixed ids:
+ * id="…", url(#…), href/xlink:href="#…" and the aria id lists. Two copies of one SVG on a page
+ * (chapter 05 shows two ladders) otherwise share ids, so the second figure's aria-labelledby
+ * names the first figure's title and its markers are drawn from the first SVG's defs.
+ * References to ids outside the output (the page's own headings) are left alone.
+ */
+export function namespaceIds(markup: string, prefix: string): string {
+  const ids = new Set<string>();
+  for (const m of markup.matchAll(ID_ATTR)) if (m[3] !== undefined && m[3] !== "") ids.add(m[3]);
+  if (ids.size === 0) return markup;
+  const scoped = (id: string): string => (ids.has(id) ? `${prefix}-${id}` : id);
+  return markup
+    .replace(ID_ATTR, (_w, head: string, q: string, id: string) => `${head}${q}${scoped(id)}${q}`)
+    .replace(ID_LIST_ATTR, (_w, head: string, q: string, list: string) => `${head}${q}${list.split(/(\s+)/).map((t) => (/^\s*$/.test(t) ? t : scoped(t))).join("")}${q}`)
+    .replace(FRAGMENT_HREF, (_w, head: string, q: string, id: string) => `${head}${q}#${scoped(id)}${q}`)
+    .replace(URL_REF, (_w, q: string, id: string) => `url(${q}#${scoped(id)}${q})`);
+}
+
+function renderDisplay(out: DisplayDataOutput, ctx: OutputContext, idPrefix: string): string {
   const data = out.data;
   const svgData = data["image/svg+xml"];
   if (svgData !== undefined) {
-    const svg = sanitize(joinText(svgData));
+    const svg = namespaceIds(sanitize(joinText(svgData)), idPrefix);
     return `<figure class="output output-svg">${labelSvg(svg, altText(out, svg, ctx))}</figure>`;
   }
   const htmlData = data["text/html"];
   if (htmlData !== undefined) {
-    const html = sanitize(joinText(htmlData));
+    const html = namespaceIds(sanitize(joinText(htmlData)), idPrefix);
     return `<div class="output output-html">${/<svg\b/i.test(html) ? labelSvg(html, altText(out, html, ctx)) : html}</div>`;
   }
   const mdData = data["text/markdown"];
