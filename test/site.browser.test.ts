@@ -174,6 +174,10 @@ describe.skipIf(gate.skip)("site in headless Chromium", () => {
     for (const name of ["Start", "Back", "Forward", "End", "Lose it", "Reset"]) {
       expect(await widget.getByRole("button", { name, exact: true }).count(), name).toBe(1);
     }
+    // At step 0 only the initial states are undimmed, matching the panel's ESTABLISHED.
+    const laterStates = widget.locator(".tcp-ladder g.state[data-t]");
+    expect(await laterStates.count()).toBeGreaterThan(0);
+    expect(await widget.locator(".tcp-ladder g.state[data-t]:not(.future)").count()).toBe(0);
     const forward = widget.locator('[data-action="forward"]');
     const seen: string[] = [];
     let steps = 0;
@@ -229,6 +233,12 @@ describe.skipIf(gate.skip)("site in headless Chromium", () => {
     expect(await bg()).toBe("rgb(13, 17, 23)");
     await page.click(".theme-toggle");
     expect(await bg()).toBe("rgb(255, 255, 255)");
+    expect(await page.getAttribute("html", "data-theme")).toBe("light");
+    // The third click goes back to following the system: no attribute, nothing stored.
+    await page.click(".theme-toggle");
+    expect(await page.getAttribute("html", "data-theme")).toBeNull();
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(await page.getAttribute(".theme-toggle", "aria-label")).toMatch(/^Theme: follow the system/);
     await page.evaluate(() => localStorage.clear());
     await page.emulateMedia({ colorScheme: "dark" });
     await page.reload();
@@ -245,6 +255,28 @@ describe.skipIf(gate.skip)("site in headless Chromium", () => {
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow, `${path} at ${width}px scrolls sideways`).toBeLessThanOrEqual(0);
         await page.screenshot({ path: join(ARTIFACTS, `${path.replace(".html", "")}-${width}.png`), fullPage: true });
+        if (path !== "index.html") {
+          // Below 75rem the side table of contents folds into "On this page" above the article.
+          const side = page.locator("nav.toc");
+          const folded = page.locator(".toc-inline details");
+          expect(await side.isVisible()).toBe(width === 1280);
+          expect(await folded.isVisible()).toBe(width !== 1280);
+          if (width !== 1280) {
+            expect(await folded.locator("summary").innerText()).toBe("On this page");
+            expect(await folded.locator("a").first().isVisible()).toBe(false);
+            await folded.locator("summary").click();
+            expect(await folded.locator("a").first().isVisible()).toBe(true);
+          }
+        }
+        if (path === "01-four-way-close.html") {
+          await page.locator(".tcp-widget.live").first().waitFor();
+          for (const svg of [".tcp-widget-ladder svg", ".tcp-widget-diagram svg"]) {
+            const box = await page.locator(svg).first().boundingBox();
+            expect(box, svg).not.toBeNull();
+            expect(box!.x, `${svg} at ${width}px`).toBeGreaterThanOrEqual(0);
+            expect(box!.x + box!.width, `${svg} at ${width}px`).toBeLessThanOrEqual(width);
+          }
+        }
         if (width === 390) {
           expect(await page.locator("#sidebar").isVisible()).toBe(false);
           await page.click(".nav-toggle");
@@ -257,6 +289,29 @@ describe.skipIf(gate.skip)("site in headless Chromium", () => {
         await page.close();
       }
     }
+  });
+
+  it("prints charts unwrapped, code wrapped, and the solutions shown", async () => {
+    const { page, problems } = await open("04-time-wait.html");
+    await page.emulateMedia({ media: "print" });
+    const style = (selector: string, prop: string): Promise<string> =>
+      page.locator(selector).first().evaluate((el, p) => getComputedStyle(el).getPropertyValue(p), prop);
+    const chart = page.locator(".output pre", { hasText: "┤" }).first();
+    expect(await chart.count()).toBe(1);
+    expect(await chart.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe("pre");
+    expect(await chart.evaluate((el) => getComputedStyle(el).overflow)).toBe("visible");
+    expect(await style(".cell-input pre", "white-space")).toBe("pre-wrap");
+    // No script ran (no beforeprint here): the closed <details> prints its content by CSS alone.
+    const solution = page.locator("details.solution").first();
+    expect(await solution.getAttribute("open")).toBeNull();
+    expect(await solution.locator(".cell-input pre").isVisible()).toBe(true);
+    expect(await solution.locator(".cell-input pre").evaluate((el) => el.getBoundingClientRect().height)).toBeGreaterThan(0);
+    expect(await page.locator(".topbar").isVisible()).toBe(false);
+    await page.pdf({ path: join(ARTIFACTS, "04-time-wait-print.pdf") });
+    await page.emulateMedia({ media: "screen" });
+    expect(await solution.locator(".cell-input pre").isVisible()).toBe(false);
+    expect([...problems.errors, ...problems.failed]).toEqual([]);
+    await page.close();
   });
 
   it("without JavaScript, a chapter still shows the static ladder and the whole text", async () => {

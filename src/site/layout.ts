@@ -59,11 +59,22 @@ function sidebar(chapters: readonly Chapter[], current: Chapter | null, root: st
   return `<nav id="sidebar" class="sidebar" aria-label="Chapters"><p class="sidebar-title">Chapters</p><ol>${items.join("")}</ol></nav>`;
 }
 
-function tableOfContents(toc: readonly Heading[]): string {
-  if (toc.length === 0) return "";
+function tocItems(toc: readonly Heading[]): string {
   const items = toc.map((h) => `<li class="toc-l${h.level}"><a href="#${escapeAttr(h.id)}">${escapeHtml(h.text)}</a></li>`);
   items.push(`<li class="toc-l2"><a href="#run-it-yourself">Run it yourself</a></li>`);
-  return `<nav class="toc" aria-label="On this page"><p class="toc-title">On this page</p><ol>${items.join("")}</ol></nav>`;
+  return `<ol>${items.join("")}</ol>`;
+}
+
+/** The side column's table of contents, shown on wide screens. */
+function tableOfContents(toc: readonly Heading[]): string {
+  if (toc.length === 0) return "";
+  return `<nav class="toc" aria-label="On this page"><p class="toc-title">On this page</p>${tocItems(toc)}</nav>`;
+}
+
+/** The same list folded at the top of the article, shown where the side column does not fit. */
+function inlineTableOfContents(toc: readonly Heading[]): string {
+  if (toc.length === 0) return "";
+  return `<nav class="toc-inline" aria-label="On this page (folded)"><details><summary>On this page</summary>${tocItems(toc)}</details></nav>`;
 }
 
 function pager(chapters: readonly Chapter[], current: Chapter): string {
@@ -127,6 +138,7 @@ ${js}
 <div class="layout">
 ${sidebar(page.chapters, page.current, root)}
 <main id="content" class="content">
+${inlineTableOfContents(page.toc ?? [])}
 <article class="chapter">
 ${page.body}
 </article>

@@ -8,31 +8,52 @@ import { SEARCH_OPTIONS, SEARCH_QUERY } from "./search-options.js";
 import { THEME_KEY } from "./theme-key.js";
 
 type Theme = "light" | "dark";
+/** "system" means no stored choice: the stylesheet follows prefers-color-scheme. */
+type Choice = Theme | "system";
 
-function currentTheme(): Theme {
+const systemTheme = (): Theme => (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+const opposite = (t: Theme): Theme => (t === "dark" ? "light" : "dark");
+
+function currentChoice(): Choice {
   const set = document.documentElement.dataset.theme;
-  if (set === "light" || set === "dark") return set;
-  return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  return set === "light" || set === "dark" ? set : "system";
+}
+
+/**
+ * Three states, so the reader can go back to following the system: system → the other theme
+ * → this theme, chosen → system. The first click always changes what is on screen.
+ */
+function nextChoice(choice: Choice): Choice {
+  const system = systemTheme();
+  if (choice === "system") return opposite(system);
+  return choice === system ? "system" : system;
+}
+
+function describe(choice: Choice): string {
+  return choice === "system" ? `follow the system (now ${systemTheme()})` : `${choice} mode`;
 }
 
 function setupThemeToggle(): void {
   const button = document.querySelector<HTMLButtonElement>(".theme-toggle");
   if (!button) return;
   const label = (): void => {
-    const next = currentTheme() === "dark" ? "light" : "dark";
-    button.setAttribute("aria-label", `Switch to ${next} mode`);
-    button.setAttribute("aria-pressed", String(currentTheme() === "dark"));
+    const choice = currentChoice();
+    button.setAttribute("aria-label", `Theme: ${describe(choice)}. Switch to ${describe(nextChoice(choice))}`);
+    button.title = `Theme: ${describe(choice)}. Click for ${describe(nextChoice(choice))}.`;
+    button.dataset.choice = choice;
   };
   button.hidden = false;
   label();
   button.addEventListener("click", () => {
-    const next: Theme = currentTheme() === "dark" ? "light" : "dark";
-    document.documentElement.dataset.theme = next;
+    const next = nextChoice(currentChoice());
     try {
-      localStorage.setItem(THEME_KEY, next);
+      if (next === "system") localStorage.removeItem(THEME_KEY);
+      else localStorage.setItem(THEME_KEY, next);
     } catch {
       // storage disabled: the choice lasts for this page only
     }
+    if (next === "system") delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = next;
     label();
   });
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", label);
