@@ -100,14 +100,31 @@ const CHECKS: Record<string, (text: string, nb: Notebook) => void> = {
   },
 };
 
-/** Every solution cell shows the checker agreeing: a solution that is wrong fails the build. */
-function checkSolutions(nb: Notebook, file: string): void {
+const streamText = (cell: Notebook["cells"][number]): string =>
+  cell.cell_type === "code" ? cell.outputs.map((o) => (o.output_type === "stream" ? joinText(o.text) : "")).join("") : "";
+
+/**
+ * Every solution cell shows the checker agreeing: a solution that is wrong fails the build.
+ * Its exercise cell, the code cell before it, runs as committed with the placeholder answer
+ * and must show the checker disagreeing, so a placeholder can't pass by accident.
+ */
+function checkExercises(nb: Notebook, file: string): void {
+  let exercises = 0;
   for (const [i, cell] of nb.cells.entries()) {
     if (cell.cell_type !== "code" || !hasTag(cell, "solution")) continue;
-    const out = cell.outputs.map((o) => (o.output_type === "stream" ? joinText(o.text) : "")).join("");
-    expect(out, `${file} cell ${i + 1}`).toMatch(/^Right: /);
-    expect(out, `${file} cell ${i + 1}`).not.toContain("Not quite");
+    const out = streamText(cell);
+    expect(out, `${file} cell ${i + 1} (solution)`).toMatch(/^Right: /);
+    expect(out, `${file} cell ${i + 1} (solution)`).not.toContain("Not quite: ");
+    const before = nb.cells.slice(0, i).map((c, j) => ({ c, j })).reverse();
+    const exercise = before.find(({ c }) => c.cell_type === "code");
+    if (!exercise || hasTag(exercise.c, "solution")) continue; // a second solution cell for the same exercise
+    exercises++;
+    const placeholder = streamText(exercise.c);
+    expect(placeholder, `${file} cell ${exercise.j + 1} (exercise, as committed)`).toMatch(/^Not quite: /);
+    expect(placeholder, `${file} cell ${exercise.j + 1} (exercise, as committed)`).not.toContain("Right: ");
   }
+  // The issue asks for at least two exercises per chapter.
+  expect(exercises, `${file}: exercises with a solution`).toBeGreaterThanOrEqual(2);
 }
 
 let results: NotebookResult[] = [];
@@ -128,6 +145,6 @@ describe("chapter notebooks execute through the runner", () => {
     const parsed = parseNotebook(readFileSync(r?.outPath ?? "", "utf8"), file);
     if (!parsed.ok) throw new Error(parsed.error);
     CHECKS[file.slice(DIR.length + 1)]?.(outputText(parsed.notebook), parsed.notebook);
-    checkSolutions(parsed.notebook, file);
+    checkExercises(parsed.notebook, file);
   });
 });
