@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { renderAsciiLadder } from "../src/render/index.js";
+import { ladderItems } from "../src/render/ladder-events.js";
+import { untangle } from "../src/render/ascii-ladder.js";
+import { PRESET_NAMES, simulate, validateScenario } from "../src/sim/index.js";
+import type { ProfileName } from "../src/fsm/profiles.js";
 import type { Trace } from "../src/sim/trace.js";
 import { FOUR_WAY, LOST_FINAL_ACK, SIMULTANEOUS, seg, st } from "./render.fixtures.js";
 
@@ -78,6 +82,106 @@ describe("renderAsciiLadder", () => {
     expect(lines[3]).toBe("            |" + "-".repeat(63) + ">| SYN_RCVD");
   });
 });
+
+// The real presets, as chapters 00 and 01 print them. Several segments arrive at one instant
+// here (the server's ACK of the FIN and its data, or its ACK and its FIN): each state change
+// must sit beside the arrow of the segment that caused it, as the trace's causeSegment says.
+describe("renderAsciiLadder on simulated traces", () => {
+  const lines = (t: Trace): string[] => renderAsciiLadder(t).split("\n");
+  const row = (ls: readonly string[], text: string): number => {
+    const i = ls.findIndex((l) => l.includes(text));
+    expect(i, `no line contains ${JSON.stringify(text)}`).toBeGreaterThanOrEqual(0);
+    return i;
+  };
+
+  it("four-way-close (linux): FIN_WAIT_2 beside the ACK of the FIN, not beside the data", () => {
+    expect(renderAsciiLadder(simulate("four-way-close", { profile: "linux" }))).toBe(drop(FOUR_WAY_LINUX));
+  });
+
+  it("four-way-close (rfc9293): the same rows, only the 2MSL differs", () => {
+    const ls = lines(simulate("four-way-close", { profile: "rfc9293" }));
+    const ackLabel = row(ls, "ACK seq=11749834 ack=2693262069  |");
+    expect(ls[ackLabel]).not.toContain("PSH");
+    expect(ls[ackLabel + 1]).toBe("   0.100   FIN_WAIT_2 |<" + "-".repeat(53) + "|");
+    expect(ls[ackLabel + 2]).toContain("PSH, ACK seq=11749834 ack=2693262069 len=100");
+    expect(ls[ackLabel + 3]).toBe("   0.100              |<" + "-".repeat(53) + "|");
+    const finLabel = row(ls, "FIN, ACK seq=11749934 ack=2693262069");
+    expect(ls[finLabel]).toMatch(/\| LAST_ACK$/);
+    expect(ls[finLabel + 1]).toBe("   0.300    TIME_WAIT |<" + "-".repeat(53) + "|");
+    expect(ls.filter((l) => l.includes("FIN_WAIT_2"))).toHaveLength(1);
+    expect(ls[row(ls, "CLOSED |")]).toMatch(/^ 240\.300 +CLOSED \|/);
+  });
+
+  it("three-way-close: FIN_WAIT_1 straight to TIME_WAIT beside the merged FIN+ACK", () => {
+    expect(renderAsciiLadder(simulate("three-way-close"))).toBe(drop(THREE_WAY));
+  });
+
+  it("a server that closes on EOF: FIN_WAIT_2 beside its ACK, TIME_WAIT beside its FIN", () => {
+    const v = validateScenario({
+      name: "close-on-eof", start: "established",
+      steps: { client: [{ at: 0, do: "close" }], server: [{ on: "eof", do: "close" }] },
+    });
+    if (!v.ok) throw new Error(v.errors.join("; "));
+    for (const profile of ["linux", "rfc9293"] as const) {
+      const ls = lines(simulate(v.scenario, { profile }));
+      const ackLabel = row(ls, "ACK seq=11749834 ack=2693262069  |");
+      expect(ls[ackLabel]).not.toContain("FIN");
+      expect(ls[ackLabel + 1], profile).toBe("   0.100   FIN_WAIT_2 |<" + "-".repeat(53) + "|");
+      expect(ls[ackLabel + 2], profile).toMatch(/^ {3}0\.050 +\| +FIN, ACK seq=11749834 ack=2693262069 {2}\| LAST_ACK$/);
+      expect(ls[ackLabel + 3], profile).toBe("   0.100    TIME_WAIT |<" + "-".repeat(53) + "|");
+      expect(ls[ackLabel + 4], profile).toContain("ACK seq=2693262069 ack=11749835");
+      expect(ls.filter((l) => /FIN_WAIT_2|TIME_WAIT/.test(l)), profile).toHaveLength(2);
+    }
+  });
+
+  it("every preset, both profiles: a state change an arrival caused comes right after that arrival", () => {
+    for (const name of PRESET_NAMES) {
+      for (const profile of ["linux", "rfc9293"] as ProfileName[]) {
+        const items = untangle(ladderItems(simulate(name, { profile })));
+        items.forEach((it, i) => {
+          if (it.kind !== "state" || it.change.causeSegment === undefined) return;
+          const k = it.change.causeSegment;
+          let j = i - 1;
+          while (j >= 0 && items[j]!.kind === "state" && (items[j] as { change: { causeSegment?: number } }).change.causeSegment === k) j--;
+          const before = items[j];
+          expect(before?.kind === "arrive" && before.index === k, `${name}/${profile}: ${it.change.endpoint} ${it.change.to} after item ${j}`).toBe(true);
+        });
+      }
+    }
+  });
+});
+
+const FOUR_WAY_LINUX = `
+   t (s)       client                                                          server
+          ESTABLISHED |                                                      | ESTABLISHED
+   0.000   FIN_WAIT_1 |  FIN, ACK seq=2693262068 ack=11749834                |
+   0.050              |----------------------------------------------------->| CLOSE_WAIT
+                      |                     ACK seq=11749834 ack=2693262069  |
+   0.100   FIN_WAIT_2 |<-----------------------------------------------------|
+   0.050              |        PSH, ACK seq=11749834 ack=2693262069 len=100  |
+   0.100              |<-----------------------------------------------------|
+                      |  ACK seq=2693262069 ack=11749934                     |
+   0.150              |----------------------------------------------------->|
+   0.250              |                FIN, ACK seq=11749934 ack=2693262069  | LAST_ACK
+   0.300    TIME_WAIT |<-----------------------------------------------------|
+                      |  ACK seq=2693262069 ack=11749935                     |
+   0.350              |----------------------------------------------------->| CLOSED
+  60.300       CLOSED |                                                      |
+                      v                                                      v
+`;
+
+const THREE_WAY = `
+   t (s)       client                                                          server
+          ESTABLISHED |                                                      | ESTABLISHED
+   0.000   FIN_WAIT_1 |  FIN, ACK seq=2693262068 ack=11749834                |
+   0.050              |----------------------------------------------------->| CLOSE_WAIT
+                      |                FIN, ACK seq=11749834 ack=2693262069  | LAST_ACK
+   0.100    TIME_WAIT |<-----------------------------------------------------|
+                      |  ACK seq=2693262069 ack=11749835                     |
+   0.150              |----------------------------------------------------->| CLOSED
+ 240.100       CLOSED |                                                      |
+                      v                                                      v
+`;
 
 const A1 = `
    t (s)       client                                                          server

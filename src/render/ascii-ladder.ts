@@ -19,7 +19,7 @@
  * the time column then steps back to the next segment's send time.
  */
 import type { EndpointName, SegmentRecord, Trace } from "../sim/trace.js";
-import { ladderItems, sameTime, segmentLabel, segmentMarks, type LadderItem } from "./ladder-events.js";
+import { isCausedBy, ladderItems, sameTime, segmentLabel, segmentMarks, type LadderItem } from "./ladder-events.js";
 
 export interface AsciiLadderOptions {
   /** Show the time column. Default true. */
@@ -62,10 +62,11 @@ export function untangle(input: readonly LadderItem[]): LadderItem[] {
     const seg = send.seg;
     let j = items.findIndex((it, k) => k > i && it.kind === "arrive" && it.index === send.index);
     if (j < 0) continue;
-    // Receiver state changes at the send instant happened "before" it: move them above the send.
+    // Receiver state changes at the send instant happened "before" it: move them above the
+    // send. Not one an arrival caused: it stays beside that arrival.
     for (let k = i + 1; k < j; k++) {
       const it = items[k]!;
-      if (it.kind === "state" && it.change.endpoint === seg.to && sameTime(it.change.t, seg.t)) {
+      if (it.kind === "state" && it.change.endpoint === seg.to && sameTime(it.change.t, seg.t) && it.change.causeSegment === undefined) {
         items.splice(k, 1);
         items.splice(i, 0, it);
         i++;
@@ -77,14 +78,21 @@ export function untangle(input: readonly LadderItem[]): LadderItem[] {
       (it) => (it.kind === "send" && it.seg.from === seg.from) || (it.kind === "state" && it.change.endpoint === seg.from),
     );
     if (!ownOnly || j === i + 1) continue;
+    // The sender's state changes at the send instant stay beside this label, unless another
+    // send follows them at that instant: a change is recorded just before the send it causes
+    // (CLOSE_WAIT → LAST_ACK, then the FIN), so they belong to that one.
     let k = i + 1;
     while (k < j) {
       const it = items[k]!;
       if (it.kind !== "state" || !sameTime(it.change.t, seg.t)) break;
       k++;
     }
-    const [arrival] = items.splice(j, 1);
-    items.splice(k, 0, arrival!);
+    const after = items[k]!;
+    if (k < j && after.kind === "send" && sameTime(after.seg.t, seg.t)) k = i + 1;
+    // The arrival moves with the state changes it caused (they follow it: see ladderItems).
+    let end = j + 1;
+    while (end < items.length && isCausedBy(items[end]!, send.index)) end++;
+    items.splice(k, 0, ...items.splice(j, end - j));
   }
   return items;
 }

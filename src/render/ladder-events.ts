@@ -48,22 +48,31 @@ export type LadderItem =
 /**
  * The trace's events with arrivals merged in, in time order. An arrival at time T comes
  * before trace events at T, because what happens at T on the receiver (a state change, a
- * reply) is caused by it. `index` counts segments from 0 in trace order (the data-index of
- * the SVG ladder).
+ * reply) is caused by it. When several segments arrive at T, an event that names its cause
+ * (`causeSegment`) comes right after that arrival, before the arrivals that follow it: the
+ * simulator handles simultaneous arrivals one at a time, in this order, so each arrival is
+ * followed by what it caused. An event that names no cause (a capture, a user call, a timer)
+ * comes after every arrival at T. `index` counts segments from 0 in trace order (the
+ * data-index of the SVG ladder).
  */
 export function ladderItems(trace: Trace): LadderItem[] {
   const items: LadderItem[] = [];
   const pending: Array<{ seg: SegmentRecord; index: number; t: number; order: number }> = [];
-  const flush = (upTo: number): void => {
+  const flush = (upTo: number, cause?: number): void => {
     pending.sort((a, b) => a.t - b.t || a.order - b.order);
+    // Arrivals before `upTo` all go; arrivals at `upTo` only until the cause has gone.
+    let open = cause === undefined || pending.some((p) => p.index === cause);
     while (pending.length > 0 && pending[0]!.t <= upTo + TIME_EPSILON) {
-      const p = pending.shift()!;
+      const p = pending[0]!;
+      if (!open && sameTime(p.t, upTo)) break;
+      pending.shift();
       items.push({ kind: "arrive", seg: p.seg, index: p.index, t: p.t });
+      if (p.index === cause) open = false;
     }
   };
   let index = 0;
   for (const ev of trace.events) {
-    flush(ev.t);
+    flush(ev.t, ev.causeSegment);
     if (ev.type === "state") {
       items.push({ kind: "state", change: ev });
       continue;
@@ -75,6 +84,11 @@ export function ladderItems(trace: Trace): LadderItem[] {
   }
   flush(Infinity);
   return items;
+}
+
+/** Is `item` a state change the arrival of segment `index` caused? */
+export function isCausedBy(item: LadderItem, index: number): boolean {
+  return item.kind === "state" && item.change.causeSegment === index;
 }
 
 export function otherSide(e: EndpointName): EndpointName {
