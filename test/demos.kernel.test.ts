@@ -64,7 +64,7 @@ describe.skipIf(!onLinux)("socket demos on the real kernel", () => {
   it("time-wait-pileup: the count follows the number of connections, and the total agrees exactly with sockstat", async () => {
     const result = await runDemo("time-wait-pileup", { connections: 7 });
     expect(result.steps[0]?.detail).toEqual({
-      connections: 7, timeWait: 7, clientPorts: 7, clientOther: 0, serverSockets: 0, clientStates: "TIME_WAIT 7", serverStates: "none" });
+      connections: 7, timeWait: 7, clientPorts: 7, clientOther: 0, portsReused: 0, serverSockets: 0, clientStates: "TIME_WAIT 7", serverStates: "none" });
     const totals = result.steps[1]?.detail as { procTimeWaitTotal: number; sockstatTw: number; sockstatTwAfter: number; agreement: string; tries: number };
     // sockstat counts the whole namespace and other test files churn TIME_WAIT sockets in
     // parallel, so the demo retries until a quiet instant; nothing weaker than exact is accepted.
