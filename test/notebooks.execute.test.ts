@@ -33,8 +33,16 @@ const CHECKS: Record<string, (text: string, nb: Notebook) => void> = {
     expect(text).toMatch(/Right: in "four-way-close" 2 segments carry a FIN: the client's \(seq=\d+\) and the server's \(seq=\d+\)/);
     expect(text).toMatch(/Right: when the server acknowledged the client's FIN .* so client-to-server is closed: .*here the server sent 100 more bytes before its own FIN/);
   },
-  "01-four-way-close.ipynb": (text) => {
+  "01-four-way-close.ipynb": (text, nb) => {
     expect(text).toContain("<svg");
+    // The half-close needs shutdown(SHUT_WR): after close(), Linux answers the server's data with a RST.
+    expect(text).toContain("this client's FIN came from: SHUTDOWN_WRITE\n");
+    expect(text).toMatch(/data in FIN_WAIT_2 after shutdown\(SHUT_WR\) +→ FIN_WAIT_2, sends ACK /);
+    expect(text).toMatch(/data in FIN_WAIT_2 after close\(\) +→ CLOSED, sends RST .*TCPAbortOnData/);
+    const prose = nb.cells.filter((c) => c.cell_type === "markdown").map((c) => joinText(c.source)).join("\n");
+    expect(prose).toContain("The client's application calls `shutdown(SHUT_WR)`");
+    expect(prose).not.toContain("The client's application closes");
+    expect(prose).toMatch(/> \*\*A correction to the original lesson\.\*\* It has the client's application \*close\*[^]*After a real `close\(\)`[^]*with a RST/);
     expect(text).toMatch(/wave 2: server ACK   ack=\d+ = u\+1 \? true/);
     expect(text).toMatch(/wave 4: client ACK   seq=\d+ = u\+1 \? true, ack=\d+ = v\+1 \? true/);
     expect(text).not.toContain("? false");
