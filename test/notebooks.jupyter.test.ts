@@ -76,6 +76,10 @@ describe.skipIf(gate.skip)("notebooks through Jupyter and the tslab kernel", () 
     expect(kernel?.argv.slice(1)).toEqual(["kernel", "--config-path", "{connection_file}"]);
   });
 
+  it("finds every chapter (with none, the per-chapter tests below would be zero and pass)", () => {
+    expect(chapters.length).toBeGreaterThanOrEqual(7);
+  });
+
   it.each(chapters)("%s executes under jupyter nbconvert", (file) => {
     const dir = join(out, "chapters");
     const r = nbconvert(file, dir);
