@@ -24,8 +24,15 @@ export function formatDemoTable(result: DemoResult, ascii = false): string {
     lines.push("");
     if (!result.capture.ok) lines.push(`capture: unavailable: ${result.capture.reason}`);
     else {
-      const dropped = result.capture.dropped ? `; tcpdump reports ${result.capture.dropped} packet(s) dropped by the kernel` : "";
-      lines.push(`capture: ${result.segments.length} segment(s) in ${result.capture.connections} connection(s) (${result.capture.filter})${dropped}`);
+      lines.push(`capture: ${result.segments.length} segment(s) in ${result.capture.connections} connection(s) (${result.capture.filter})`);
+      // The kernel dropped packets before tcpdump read them: the segments and the ladder miss
+      // some, so say so on a line of its own rather than let an incomplete capture pass as whole.
+      if (result.capture.dropped) {
+        lines.push(
+          `capture INCOMPLETE: tcpdump reports ${result.capture.dropped} packet(s) dropped by the kernel before it read them; ` +
+            "the segments and ladder below miss some (a burst too fast for tcpdump: try fewer --connections)",
+        );
+      } else if (result.capture.dropped === null) lines.push("capture: tcpdump did not report whether the kernel dropped packets");
       // A pile-up has dozens of connections: draw the first.
       const trace = result.traces?.[0];
       if (trace) lines.push("", renderAsciiLadder(trace));
