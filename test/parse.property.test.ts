@@ -2,7 +2,8 @@
  * Property and fuzz tests: random text, random bytes, and mutations of real fixture lines
  * (deleted, inserted, replaced characters, truncations, swapped and duplicated fields) go
  * through every parser. None may throw, and every input line must be accounted for:
- * blank + header + records + rejected + skipped = total lines.
+ * blank + header + records + rejected + skipped = total lines. countStatesSs, the counting
+ * fast path, must agree exactly with parseSs + countByState on all of it.
  * The seed is printed on failure; replay with FC_SEED=<seed>.
  */
 import { readFileSync, readdirSync } from "node:fs";
@@ -21,6 +22,7 @@ import {
   parseSs,
   parseSsSummary,
   type ConnectionRecord,
+  type SsOptions,
   type TextParseResult,
 } from "../src/parse/index.js";
 import { SEED, check } from "./support/property.js";
@@ -141,19 +143,85 @@ describe(`parsers never throw and account for every line (seed ${SEED})`, () => 
       const r = parseAuto(text);
       expect(r.lines.blank + r.lines.header + r.lines.records + r.lines.rejected + r.lines.skipped).toBe(lineCount(text));
     }));
-  it("countStatesSs counts at least what parseSs accepts, with the same line total", () =>
-    check("countStatesSs", anyInput, (text) => {
-      const fast = countStatesSs(text);
-      const full = parseSs(text);
-      accounted(text, { ...fast, format: "ss", records: [] });
-      expect(fast.lines.total).toBe(full.lines.total);
-      const counts = countByState(full.records);
-      for (const s of STATES) expect(fast.counts[s]).toBeGreaterThanOrEqual(counts[s]);
-      // The bytes as read count the same as the text.
-      const fromBytes = countStatesSs(new TextEncoder().encode(text));
-      expect(fromBytes.counts).toEqual(fast.counts);
-      expect(fromBytes.lines).toEqual(fast.lines);
-    }));
+  for (const opts of SS_COUNT_OPTIONS) {
+    it(`countStatesSs agrees exactly with parseSs + countByState ${JSON.stringify(opts)}`, () =>
+      check("countStatesSs", anyInput, (text) => sameAsParseSs(text, opts)));
+  }
+});
+
+/** The options countStatesSs is held to parseSs with: plain, a file name, a given state for stateless listings. */
+const SS_COUNT_OPTIONS: SsOptions[] = [{}, { source: "ss.txt", state: "TIME_WAIT" }];
+
+/**
+ * countStatesSs (on the text and on its UTF-8 bytes) gives what parseSs + countByState give:
+ * the counts by state, the total, the line account, the skips and the diagnostics (line
+ * numbers, reasons and quoted text).
+ */
+function sameAsParseSs(text: string, opts: SsOptions = {}): void {
+  const full = parseSs(text, opts);
+  const expected = {
+    counts: countByState(full.records),
+    total: full.records.length,
+    diagnostics: full.diagnostics,
+    lines: full.lines,
+    skipped: full.skipped,
+  };
+  const fast = countStatesSs(text, opts);
+  accounted(text, { ...fast, format: "ss", records: [] });
+  expect(fast).toEqual(expected);
+  expect(fast.diagnostics.map((d) => d.line)).toEqual(full.diagnostics.map((d) => d.line));
+  // The bytes as read give the same, where the text is what decoding them gives.
+  const bytes = new TextEncoder().encode(text);
+  expect(countStatesSs(bytes, opts)).toEqual(countStatesSs(new TextDecoder().decode(bytes), opts));
+}
+
+describe("countStatesSs: near-miss lines go to the careful reader (regressions)", () => {
+  const HEADER = "State  Recv-Q Send-Q  Local Address:Port  Peer Address:Port Process";
+  const GOOD = "ESTAB  0      0       10.0.0.1:443        10.0.0.2:5000";
+  const NEAR_MISSES = [
+    "TIME-WAIT 0 0 nonsense",
+    "TIME-WAIT 0 0 10.0.0.1:443",
+    "TIME-WAIT 0 0",
+    "ESTAB 0 x 10.0.0.1:443 10.0.0.2:5000",
+    "ESTAB 0 0 10.0.0.1:443 10.0.0.2:99999",
+    "ESTAB 0 0 10.0.0.1:443 10.0.0.2:",
+    "ESTAB 0 0 10.0.0.1 10.0.0.2:5000",
+    "ESTAB 0 0 [::1:443 [::1]:5000",
+    "ESTAB 0 0 [::1]x:443 [::1]:5000",
+    "ESTAB 0 0 10.0.0.1:443 10.0!0.2:5000",
+    "ESTAB 0 0 10.0.0.1:443 10.0.0.2:5000 users:((\"nginx\",pid=1,fd=6)",
+    "ESTAB 0 0 10.0.0.1:443 10.0.0.2:5000 users:((\"nginx\",fd=6))",
+    "ESTAB 0 0 10.0.0.1:443 10.0.0.2:5000 timer:(bogus)",
+    "ESTAB 01234567890123456 0 10.0.0.1:443 10.0.0.2:5000",
+    "ESTAB 0 0 10.0.0.1:443 10.0.0.2:5000 users:((\"nginx\",pid=1,fd=6))",
+    "ESTAB 0 0 [fe80::1]%eth0:22 10.0.0.2:ssh",
+    "tcp ESTAB 0 0 10.0.0.1:443 10.0.0.2:5000",
+    "tcp TIME-WAIT 0 0 nonsense",
+    "0 0 10.0.0.1:443 10.0.0.2:5000",
+    "\uFEFFESTAB 0 0 10.0.0.1:443 10.0.0.2:5000",
+    "ESTAB 0 0 10.0.0.1:443 10.0.0.2:5000 \u00e9",
+  ];
+
+  it("TIME-WAIT 0 0 nonsense is rejected by both, with the same diagnostic", () => {
+    const text = `${HEADER}\nTIME-WAIT 0 0 nonsense\n${GOOD}\n`;
+    const r = countStatesSs(text);
+    expect(r.counts.TIME_WAIT).toBe(0);
+    expect(r.counts.ESTABLISHED).toBe(1);
+    expect(r.total).toBe(1);
+    expect(r.diagnostics).toEqual([
+      { line: 2, text: "TIME-WAIT 0 0 nonsense", reason: "expected Local Address:Port and Peer Address:Port after Send-Q" },
+    ]);
+    expect(countStatesSs(new TextEncoder().encode(text))).toEqual(r);
+  });
+
+  for (const line of NEAR_MISSES) {
+    it(JSON.stringify(line), () => {
+      for (const opts of SS_COUNT_OPTIONS) {
+        // Padded like ss, and long enough for the bytes path's 16-byte compare.
+        sameAsParseSs(`${HEADER}\n${line}\n${GOOD}\n${line.replace(/ /g, "      ")}\r\n`, opts);
+      }
+    });
+  }
 });
 
 describe("unmutated real lines are never rejected by their own parser", () => {

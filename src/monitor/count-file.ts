@@ -7,8 +7,8 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { STATES } from "../fsm/states.js";
 import { emptyCounts, type StateCounts } from "../parse/count.js";
-import { countStatesSs, type SsOptions } from "../parse/ss.js";
-import type { Diagnostic } from "../parse/types.js";
+import { STATELESS_REASON, countStatesSs, type SsOptions } from "../parse/ss.js";
+import type { Diagnostic, LineAccount, SkippedLines } from "../parse/types.js";
 
 export interface FileCountResult {
   readonly counts: StateCounts;
@@ -17,6 +17,10 @@ export interface FileCountResult {
   readonly lines: number;
   readonly bytes: number;
   readonly diagnostics: readonly Diagnostic[];
+  /** Every line accounted for, as parseSs accounts for them (records = sockets counted). */
+  readonly account: LineAccount;
+  /** Lines skipped, by reason, with the first one's file line number. */
+  readonly skipped: readonly SkippedLines[];
 }
 
 export interface FileCountOptions {
@@ -36,6 +40,8 @@ export function countStatesSsFile(path: string, opts: FileCountOptions = {}): Fi
   let lines = 0;
   let bytes = 0;
   let carry = 0;
+  const account = { total: 0, blank: 0, header: 0, records: 0, rejected: 0, skipped: 0 };
+  const skipped = new Map<string, SkippedLines>();
   const ssOpts: SsOptions = { source: path, ...(opts.state ? { state: opts.state } : {}) };
   const fd = openSync(path, "r");
   try {
@@ -59,7 +65,16 @@ export function countStatesSsFile(path: string, opts: FileCountOptions = {}): Fi
       const r = countStatesSs(buffer.subarray(0, cut), ssOpts);
       for (const s of STATES) counts[s] += r.counts[s];
       total += r.total;
-      for (const d of r.diagnostics) diagnostics.push(d.line !== undefined ? { ...d, line: d.line + lines } : d);
+      for (const d of r.diagnostics) {
+        // countStatesSs warns once per call about a listing without a State column; once per file here.
+        if (d.reason === STATELESS_REASON && lines > 0 && skipped.has(STATELESS_REASON)) continue;
+        diagnostics.push(d.line !== undefined ? { ...d, line: d.line + lines } : d);
+      }
+      for (const key of Object.keys(account) as (keyof LineAccount)[]) account[key] += r.lines[key];
+      for (const s of r.skipped) {
+        const seen = skipped.get(s.reason);
+        skipped.set(s.reason, seen ? { ...seen, count: seen.count + s.count } : { ...s, firstLine: s.firstLine + lines });
+      }
       lines += r.lines.total;
       buffer.copy(buffer, 0, cut, end);
       carry = end - cut;
@@ -68,5 +83,5 @@ export function countStatesSsFile(path: string, opts: FileCountOptions = {}): Fi
   } finally {
     closeSync(fd);
   }
-  return { counts, total, lines, bytes, diagnostics };
+  return { counts, total, lines, bytes, diagnostics, account, skipped: [...skipped.values()] };
 }

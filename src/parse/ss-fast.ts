@@ -92,3 +92,92 @@ function plainAddress(text: string, start: number, end: number): SocketAddress |
   if (hostEnd <= hostStart || !isAddressText(text, hostStart, hostEnd)) return null;
   return { address: text.slice(hostStart, hostEnd), port };
 }
+
+/**
+ * Whether parseSs would keep text[start, stop) as a socket with no diagnostic, for the
+ * counting fast path: fastSsRow reads it, and nothing after the peer address can become a
+ * warning. Only a `key:(…)` group (users:, timer:) can, so a rest with a "(" goes to the
+ * careful reader.
+ */
+export function vouchSsRow(text: string, start: number, stop: number): boolean {
+  const row = fastSsRow(text, start, stop);
+  if (row === null) return false;
+  for (let i = row.rest; i < stop; i++) if (text.charCodeAt(i) === 40 /* ( */) return false;
+  return true;
+}
+
+/**
+ * vouchSsRow on UTF-8 bytes as read, making no strings: the same checks as fastSsRow, byte by
+ * byte. Only ASCII is vouched for in the columns; anything else goes to the careful reader.
+ */
+export function vouchSsRowBytes(bytes: Uint8Array, start: number, stop: number): boolean {
+  let p = start;
+  while (p < stop && SPACE_BYTE[bytes[p]!] === 0) p++;
+  p = skipSpaceBytes(bytes, p, stop);
+  p = queueEnd(bytes, p, stop);
+  if (p < 0) return false;
+  p = queueEnd(bytes, skipSpaceBytes(bytes, p, stop), stop);
+  if (p < 0) return false;
+  p = addressEnd(bytes, skipSpaceBytes(bytes, p, stop), stop);
+  if (p < 0) return false;
+  p = addressEnd(bytes, skipSpaceBytes(bytes, p, stop), stop);
+  if (p < 0) return false;
+  for (; p < stop; p++) if (bytes[p] === 40 /* ( */) return false;
+  return true;
+}
+
+/** lines.ts isSpace and address.ts isAddressText as byte tables. */
+const SPACE_BYTE = new Uint8Array(256);
+const ADDRESS_BYTE = new Uint8Array(256);
+for (let c = 0; c < 128; c++) {
+  SPACE_BYTE[c] = isSpace(c) ? 1 : 0;
+  ADDRESS_BYTE[c] = isAddressText(String.fromCharCode(c)) ? 1 : 0;
+}
+
+function skipSpaceBytes(bytes: Uint8Array, p: number, stop: number): number {
+  while (p < stop && SPACE_BYTE[bytes[p]!] === 1) p++;
+  return p;
+}
+
+/** The end of a Recv-Q or Send-Q token at p (1-15 digits, as decimalAt takes), or -1. */
+function queueEnd(bytes: Uint8Array, p: number, stop: number): number {
+  const start = p;
+  while (p < stop && bytes[p]! - 48 >>> 0 <= 9) p++;
+  if (p === start || p - start > 15 || (p < stop && SPACE_BYTE[bytes[p]!] === 0)) return -1;
+  return p;
+}
+
+/** The end of the address token at start when plainAddress would take it, or -1. */
+function addressEnd(bytes: Uint8Array, start: number, stop: number): number {
+  let end = start;
+  let colon = -1;
+  for (; end < stop; end++) {
+    const c = bytes[end]!;
+    if (SPACE_BYTE[c] === 1) break;
+    if (c === 58) colon = end;
+  }
+  if (colon < 0) return -1;
+  if (!(colon + 2 === end && bytes[colon + 1] === 42 /* * */)) {
+    const digits = end - colon - 1;
+    if (digits < 1 || digits > 15) return -1;
+    let port = 0;
+    for (let i = colon + 1; i < end; i++) {
+      const d = bytes[i]! - 48;
+      if (d < 0 || d > 9) return -1;
+      port = port * 10 + d;
+    }
+    if (port > 65535) return -1;
+  }
+  let hostStart = start;
+  let hostEnd = colon;
+  if (bytes[start] === 91 /* [ */) {
+    let close = start + 1;
+    while (close < colon && bytes[close] !== 93) close++;
+    if (close !== colon - 1) return -1;
+    hostStart = start + 1;
+    hostEnd = close;
+  }
+  if (hostEnd <= hostStart) return -1;
+  for (let i = hostStart; i < hostEnd; i++) if (ADDRESS_BYTE[bytes[i]!] === 0) return -1;
+  return end;
+}

@@ -12,7 +12,7 @@ import { emptyCounts, type StateCounts } from "./count.js";
 import { colonAddress } from "./address.js";
 import { Cursor, LineBook, decimal, isBlank, type ParseOptions } from "./lines.js";
 import { expectedStates, stateFromTool, stateTable } from "./state-names.js";
-import { fastSsRow } from "./ss-fast.js";
+import { fastSsRow, vouchSsRow, vouchSsRowBytes } from "./ss-fast.js";
 import { parseSsTimer } from "./timer.js";
 import type { ConnectionRecord, Diagnostic, LineAccount, SkippedLines, SocketProcess, SocketTimer, TextParseResult } from "./types.js";
 
@@ -226,7 +226,7 @@ class SsRowReader {
 type SsRecord = { -readonly [K in keyof ConnectionRecord]: ConnectionRecord[K] };
 
 /** The Process column and what follows (users, timer, ino, uid, sk) onto the record; problems become warnings. */
-function addExtras(book: LineBook<ConnectionRecord>, record: SsRecord, rest: string, lineNo: number, line: () => string): void {
+function addExtras(book: LineBook<unknown>, record: SsRecord, rest: string, lineNo: number, line: () => string): void {
   const extras = readExtras(rest);
   if (extras.timer) record.timer = extras.timer;
   if (extras.processes) record.processes = extras.processes;
@@ -245,12 +245,16 @@ export function parseSsCarefully(text: string, opts: SsOptions = {}): TextParseR
   return readSs(text, opts, false);
 }
 
-function readSs(text: string, opts: SsOptions, fast: boolean): TextParseResult<ConnectionRecord> {
-  const book = new LineBook<ConnectionRecord>(opts.source);
-  const rows = new SsRowReader(book, opts.state);
-  const careful = (line: string, lineNo: number): void => {
+/**
+ * The careful reader for one line: every column checked, diagnostics and skips accounted for
+ * in the book. Returns the record (extras' problems already warned about), or null when the
+ * line is not a socket row. parseSs keeps the record; countStatesSs counts its state.
+ */
+function carefulReader(book: LineBook<unknown>, givenState: TcpState | undefined): (line: string, lineNo: number) => SsRecord | null {
+  const rows = new SsRowReader(book, givenState);
+  return (line, lineNo) => {
     const row = rows.read(line, lineNo);
-    if (row === null) return;
+    if (row === null) return null;
     const { cursor, state, proto } = row;
     const recvQText = cursor.next() ?? "";
     const sendQText = cursor.next() ?? "";
@@ -258,19 +262,28 @@ function readSs(text: string, opts: SsOptions, fast: boolean): TextParseResult<C
     const peerText = cursor.next();
     const recvQ = decimal(recvQText);
     const sendQ = decimal(sendQText);
-    if (recvQ === undefined) return book.reject(lineNo, line, `Recv-Q "${recvQText}" is not a number`);
-    if (sendQ === undefined) return book.reject(lineNo, line, `Send-Q "${sendQText}" is not a number`);
+    if (recvQ === undefined) return book.reject(lineNo, line, `Recv-Q "${recvQText}" is not a number`), null;
+    if (sendQ === undefined) return book.reject(lineNo, line, `Send-Q "${sendQText}" is not a number`), null;
     if (localText === undefined || peerText === undefined) {
-      return book.reject(lineNo, line, "expected Local Address:Port and Peer Address:Port after Send-Q");
+      return book.reject(lineNo, line, "expected Local Address:Port and Peer Address:Port after Send-Q"), null;
     }
     const local = colonAddress(localText);
-    if (typeof local === "string") return book.reject(lineNo, line, `local address: ${local}`);
+    if (typeof local === "string") return book.reject(lineNo, line, `local address: ${local}`), null;
     const remote = colonAddress(peerText);
-    if (typeof remote === "string") return book.reject(lineNo, line, `peer address: ${remote}`);
+    if (typeof remote === "string") return book.reject(lineNo, line, `peer address: ${remote}`), null;
     const record: SsRecord = { line: lineNo, state, local, remote, recvQ, sendQ };
     if (proto !== undefined) record.proto = proto;
     if (!cursor.atEnd()) addExtras(book, record, cursor.rest(), lineNo, () => line);
-    book.record(record);
+    return record;
+  };
+}
+
+function readSs(text: string, opts: SsOptions, fast: boolean): TextParseResult<ConnectionRecord> {
+  const book = new LineBook<ConnectionRecord>(opts.source);
+  const read = carefulReader(book, opts.state);
+  const careful = (line: string, lineNo: number): void => {
+    const record = read(line, lineNo);
+    if (record !== null) book.record(record);
   };
   book.walkSpans(text, (start, stop, lineNo) => {
     // The common row (a known State, then numbers and plain addresses) is read in place.
@@ -419,7 +432,8 @@ function fastStateOfBytes(bytes: Uint8Array, view: DataView, start: number, end:
 
 /** The bytes loop of countStatesSs, on its own so that V8 optimises it alone. Returns [lines, lines counted by the fast path]. */
 function countBytes(input: Uint8Array, fast: Float64Array, careful: (line: string, lineNo: number) => void): [number, number] {
-  const decoder = new TextDecoder("utf-8");
+  // ignoreBOM keeps a U+FEFF that starts a line, as the text path sees it (each line is a new decode).
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const length = input.length;
   let lineNo = 0;
@@ -430,7 +444,7 @@ function countBytes(input: Uint8Array, fast: Float64Array, careful: (line: strin
     if (end === -1) end = length;
     lineNo++;
     const index = fastStateOfBytes(input, view, start, end);
-    if (index !== -1) {
+    if (index !== -1 && vouchSsRowBytes(input, start, end)) {
       fast[index]!++;
       counted++;
     } else {
@@ -444,22 +458,22 @@ function countBytes(input: Uint8Array, fast: Float64Array, careful: (line: strin
 /**
  * Counts the states of an `ss -tan` listing without building records: the fast path for a
  * million lines. Give it the text, or the bytes as read (skips decoding 70 MB of UTF-8).
- * Each line's State (or Netid + State) is checked against ss's spellings and must be
- * followed by Recv-Q; anything else takes the careful path of parseSs, so headers, -H,
- * Netid, stateless and bad lines are accounted for exactly as parseSs accounts for them.
+ * A line is counted in place only when the fast path can vouch for all of it: a known
+ * State spelling, two queue numbers, two plain address:port columns, and nothing after
+ * them that could become a warning. Every other line (headers, -H, Netid, stateless rows,
+ * scopes, service names, users:(…), bad lines) goes to parseSs's careful reader, so the
+ * counts, line account, skips and diagnostics are exactly parseSs + countByState's
+ * (test/parse.property.test.ts holds the two equal).
  */
 export function countStatesSs(input: string | Uint8Array, opts: SsOptions = {}): StateCountResult {
   const counts = emptyCounts();
   const book = new LineBook<never>(opts.source);
   let counted = 0;
-  const rows = new SsRowReader(book, opts.state);
+  const read = carefulReader(book, opts.state);
   const careful = (line: string, lineNo: number): void => {
-    const row = rows.read(line, lineNo);
-    if (row === null) return;
-    if (!isDigit(line.charCodeAt(row.cursor.pos))) {
-      return book.reject(lineNo, line, `expected Recv-Q (a number) after the state, got "${row.cursor.peek() ?? ""}"`);
-    }
-    counts[row.state]++;
+    const record = read(line, lineNo);
+    if (record === null) return;
+    counts[record.state]++;
     counted++;
   };
   const fast = new Float64Array(STATES.length);
@@ -472,7 +486,7 @@ export function countStatesSs(input: string | Uint8Array, opts: SsOptions = {}):
       if (end === -1) end = length;
       lineNo++;
       const index = fastStateOfString(input, start, end);
-      if (index !== -1) {
+      if (index !== -1 && vouchSsRow(input, start, end)) {
         fast[index] = fast[index]! + 1;
         counted++;
       } else {

@@ -1,17 +1,21 @@
 /**
  * `tcp-lifecycle parse [file|-]`: read a saved ss / netstat / /proc / sockstat listing and
  * print its sockets, the counts by state, the detected format and the diagnostics.
+ * `--counts-only` prints the counts alone, by the counting fast path for ss (parse-counts.ts).
  * The JSON output is documented in docs/parse-json.md.
  */
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { STATES } from "../../fsm/states.js";
 import { formatAddress } from "../../parse/address.js";
 import { countByState } from "../../parse/count.js";
 import { parseAuto, type AutoParseResult } from "../../parse/detect.js";
 import { stateFromName } from "../../parse/state-names.js";
-import type { ConnectionRecord, Diagnostic, FormatName } from "../../parse/types.js";
+import type { ConnectionRecord, FormatName } from "../../parse/types.js";
 import { UserError, choiceOption } from "../errors.js";
+import { countsOnly } from "./parse-counts.js";
+import { printDiagnostics, readInput, table } from "./parse-io.js";
+
+export { table };
 
 const FORMATS = ["auto", "ss", "ss-summary", "proc", "sockstat", "netstat-linux", "netstat-bsd", "netstat-windows"] as const;
 
@@ -20,31 +24,7 @@ interface ParseCommandOptions {
   json?: boolean;
   state?: string;
   strict?: boolean;
-}
-
-function readInput(file: string): { text: string; source: string } {
-  if (file === "-") {
-    try {
-      return { text: readFileSync(0, "utf8"), source: "<stdin>" };
-    } catch (err) {
-      throw new UserError(`<stdin>: cannot read standard input (${(err as Error).message})`);
-    }
-  }
-  try {
-    return { text: readFileSync(file, "utf8"), source: file };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new UserError(`${file}: no such file`);
-    if (code === "EISDIR") throw new UserError(`${file}: is a directory, expected a file`);
-    throw new UserError(`${file}: cannot read (${code ?? (err as Error).message})`);
-  }
-}
-
-function where(d: Diagnostic, source: string): string {
-  const file = d.source ?? source;
-  if (d.line !== undefined) return `${file}:${d.line}`;
-  if (d.offset !== undefined) return `${file}@${d.offset}`;
-  return file;
+  countsOnly?: boolean;
 }
 
 function timerText(r: ConnectionRecord): string {
@@ -55,15 +35,6 @@ function timerText(r: ConnectionRecord): string {
 
 function processText(r: ConnectionRecord): string {
   return (r.processes ?? []).map((p) => `${p.name ?? "?"}/${p.pid}${p.fd !== undefined ? `:${p.fd}` : ""}`).join(",");
-}
-
-/** A plain aligned table; the last column is not padded. */
-export function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows
-    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ").trimEnd())
-    .join("\n");
 }
 
 function connectionTable(records: readonly ConnectionRecord[]): string {
@@ -101,18 +72,6 @@ function printText(result: AutoParseResult): void {
   process.stdout.write(out.join("\n") + "\n");
 }
 
-function printDiagnostics(result: AutoParseResult, source: string): void {
-  const err: string[] = [];
-  for (const d of result.diagnostics) {
-    err.push(`${where(d, source)}: ${d.reason}`);
-    if (d.text !== undefined) err.push(`    ${d.text}`);
-  }
-  for (const s of result.skipped) {
-    err.push(`${source}: skipped ${s.count} line(s) from line ${s.firstLine}: ${s.reason}`);
-  }
-  if (err.length > 0) process.stderr.write(err.join("\n") + "\n");
-}
-
 export function registerParse(program: Command): void {
   program
     .command("parse")
@@ -120,14 +79,19 @@ export function registerParse(program: Command): void {
     .argument("[file]", 'the listing to read; "-" or nothing reads standard input', "-")
     .option("--format <format>", `one of ${FORMATS.join(", ")}`, "auto")
     .option("--state <state>", "the state of every line when ss printed no State column (ss … state time-wait)")
-    .option("--json", "print { format, detection, records, counts, diagnostics, lines, skipped } (docs/parse-json.md)")
+    .option("--json", "print JSON (docs/parse-json.md): { format, detection, records, counts, diagnostics, lines, skipped }; with --counts-only { format, detection, countedBy, counts, total, diagnostics, lines, skipped }")
     .option("--strict", "exit 1 when any line could not be parsed")
+    .option("--counts-only", "print only the sockets per state, the total and the diagnostics; ss listings take the fast path (no records built)")
     .action((file: string, opts: ParseCommandOptions) => {
       const format = choiceOption("--format", opts.format, FORMATS);
       let state;
       if (opts.state !== undefined) {
         state = stateFromName(opts.state);
         if (state === undefined) throw new UserError(`--state: expected a TCP state (e.g. TIME_WAIT, time-wait, ESTAB), got "${opts.state}"`);
+      }
+      if (opts.countsOnly) {
+        countsOnly(file, { format, ...(state !== undefined ? { state } : {}), ...(opts.json ? { json: true } : {}), ...(opts.strict ? { strict: true } : {}) });
+        return;
       }
       const { text, source } = readInput(file);
       const result = parseAuto(text, {
