@@ -182,6 +182,21 @@ describe("scenario runs", () => {
     expect(capped.diagnostics).toEqual(["stopped after 1 events at t=0s"]);
   });
 
+  it("an out-of-order FIN that acknowledges our FIN still moves FIN_WAIT_1 on (§3.10.7.4 fifth)", () => {
+    // The server's ACK of the client's FIN and its data are lost; its FIN arrives ahead of
+    // the data, so it waits for the gap, but its ACK field acknowledges the client's FIN.
+    const s = ok({
+      start: "established",
+      steps: { client: [{ at: 0, do: "shutdown" }], server: [{ on: "eof", do: "send", bytes: 100 }, { on: "eof", after: 0.2, do: "close" }] },
+      link: { rules: [{ action: "drop", from: "server", flags: ["ACK"], nth: 1 }, { action: "drop", from: "server", data: true, nth: 1 }] },
+    });
+    const { trace, quiescent } = runSimulation(s);
+    expect(quiescent).toBe(true);
+    const client = trace.events.flatMap((e) => e.type === "state" && e.endpoint === "client" ? [`${e.t}:${e.from}>${e.to}`] : []);
+    expect(client.slice(0, 2)).toEqual(["0:ESTABLISHED>FIN_WAIT_1", "0.3:FIN_WAIT_1>FIN_WAIT_2"]);
+    expect(trace.final).toEqual({ client: "CLOSED", server: "CLOSED" });
+  });
+
   it("RST in SYN_RCVD returns a passive opener to LISTEN", () => {
     const s = ok({
       steps: { client: [{ at: 0, do: "connect" }, { at: 0.07, do: "abort" }], server: [{ at: 0, do: "listen" }] },

@@ -114,8 +114,15 @@ export function receive(sim: Simulation, ep: Endpoint, ev: SimEvent): void {
     fire(sim, ep, acksFin ? RCV_FIN_ACK_OF_FIN : RCV_FIN, f, seq, ack, len, 0);
     return;
   }
-  // §3.10.7.4 first check: an old duplicate or an out-of-order segment is not acceptable;
-  // answer with an ACK saying what we expect (no reassembly queue in this simulator).
+  // An out-of-order segment still carries an ACK field, processed above (§3.10.7.4 fifth):
+  // when it newly acknowledges our FIN, FIN_WAIT_1, CLOSING or LAST_ACK must move on, or
+  // the endpoint would sit in FIN_WAIT_1 with nothing left to retransmit and no timer.
+  if (acksFin && !finWasAcked) {
+    fire(sim, ep, RCV_ACK_OF_FIN, f, seq, ack, 0, 0);
+    if (ep.state === "CLOSED") return;
+  }
+  // Its text and FIN wait for the gap (no reassembly queue in this simulator): answer with
+  // an ACK saying what we expect, as for an old duplicate (§3.10.7.4 first check).
   emit(sim, ep, ACK, ep.sndNxt, ep.rcvNxt, 0, Why.DupAck, false);
 }
 
