@@ -48,23 +48,26 @@ export type LadderItem =
 /**
  * The trace's events with arrivals merged in, in time order. An arrival at time T comes
  * before trace events at T, because what happens at T on the receiver (a state change, a
- * reply) is caused by it. When several segments arrive at T, an event that names its cause
- * (`causeSegment`) comes right after that arrival, before the arrivals that follow it: the
- * simulator handles simultaneous arrivals one at a time, in this order, so each arrival is
- * followed by what it caused. An event that names no cause (a capture, a user call, a timer)
- * comes after every arrival at T. `index` counts segments from 0 in trace order (the
- * data-index of the SVG ladder).
+ * reply) is caused by it. A simulator trace says more (`causeSegment`): it handles
+ * simultaneous arrivals one at a time and records what each causes at once, so an event
+ * that names its cause comes right after that arrival and before the arrivals that follow
+ * it, and an event that names none (a timer, a user call) comes before an arrival whose
+ * consequences come later in the trace. A capture names no causes: there every arrival at
+ * T comes first. `index` counts segments from 0 in trace order (the data-index of the SVG
+ * ladder).
  */
 export function ladderItems(trace: Trace): LadderItem[] {
+  const causes = new Set<number>();
+  for (const ev of trace.events) if (ev.causeSegment !== undefined) causes.add(ev.causeSegment);
   const items: LadderItem[] = [];
   const pending: Array<{ seg: SegmentRecord; index: number; t: number; order: number }> = [];
   const flush = (upTo: number, cause?: number): void => {
     pending.sort((a, b) => a.t - b.t || a.order - b.order);
-    // Arrivals before `upTo` all go; arrivals at `upTo` only until the cause has gone.
     let open = cause === undefined || pending.some((p) => p.index === cause);
     while (pending.length > 0 && pending[0]!.t <= upTo + TIME_EPSILON) {
       const p = pending[0]!;
-      if (!open && sameTime(p.t, upTo)) break;
+      // Arrivals before `upTo` all go; at `upTo`, only those handled before this event.
+      if (sameTime(p.t, upTo) && (!open || (cause === undefined && causes.has(p.index)))) break;
       pending.shift();
       items.push({ kind: "arrive", seg: p.seg, index: p.index, t: p.t });
       if (p.index === cause) open = false;
