@@ -26,8 +26,12 @@ function sockstatTw(): number | undefined {
   }
 }
 
-/** How many tries consistentTimeWaitCounts makes, 10 ms apart, before it gives up. */
-export const MAX_TW_TRIES = 50;
+/**
+ * How many tries consistentTimeWaitCounts makes, 10 ms apart, before it gives up: about 3 s
+ * plus the reads, so a loaded machine with other tests churning sockets still finds a quiet
+ * instant (usually the first try does), and the wait stays bounded.
+ */
+export const MAX_TW_TRIES = 300;
 
 /**
  * Read sockstat, /proc/net/tcp{,6}, sockstat again, until the two sockstat reads and the
