@@ -1,15 +1,16 @@
 /**
  * The real Jupyter test: every chapter notebook, and the runner's fixtures, also run through
  * Jupyter itself (`jupyter nbconvert --to notebook --execute`) with the registered tslab
- * kernel. Outside CI it is skipped (with the reason) when Jupyter or the kernel is missing;
- * in CI it must run (.ci/run installs Jupyter and runs `npm run kernel:install`).
+ * kernel. Outside CI it is skipped (with the reason) when Jupyter or the kernel is missing,
+ * or when the registered kernel runs another checkout's tslab; in CI it must run with this
+ * checkout's (.ci/run installs Jupyter and runs `npm run kernel:install`).
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
-import { hasCommand, toolGate } from "./support/tools.js";
+import { basename, join, sep } from "node:path";
+import { hasCommand, inCI, toolGate } from "./support/tools.js";
 import { runNotebooks } from "../src/notebook/index.js";
 import { joinText, type CodeCell, type Notebook, type Output } from "../src/notebook/nbformat.js";
 
@@ -33,6 +34,22 @@ const gate = toolGate(
   "apt-get install jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel, then npm run kernel:install",
   kernel !== undefined,
 );
+
+/** This checkout's node_modules, resolved, so a symlinked .bin/tslab compares by where it really is. */
+const OUR_MODULES = realpathSync("node_modules") + sep;
+
+/** Where the kernel's argv[0] really is, and whether that is inside this checkout's node_modules. */
+function kernelBinary(argv: readonly string[] | undefined): { path: string; ours: boolean } {
+  const path = realpathSync(argv?.[0] ?? "");
+  return { path, ours: path.startsWith(OUR_MODULES) };
+}
+
+// A kernel registered from another checkout would test that checkout's tslab (and its
+// tcp-lifecycle). Outside CI skip and say how to fix it; in CI the test below fails instead.
+const FOREIGN = "the registered tslab kernel is from another checkout: run npm run kernel:install";
+const foreign = !gate.skip && !kernelBinary(kernel?.argv).ours;
+if (foreign && !inCI) console.warn(`skipping: ${FOREIGN} (it runs ${kernelBinary(kernel?.argv).path})`);
+const skip = gate.skip || (foreign && !inCI);
 
 const chapters = readdirSync("notebooks").filter((f) => f.endsWith(".ipynb")).sort().map((f) => join("notebooks", f));
 const FIXTURES = "test/fixtures/notebooks";
@@ -71,8 +88,11 @@ function shown(nb: Notebook): unknown[][] {
     );
 }
 
-describe.skipIf(gate.skip)("notebooks through Jupyter and the tslab kernel", () => {
+describe.skipIf(skip)("notebooks through Jupyter and the tslab kernel", () => {
   it("runs this project's tslab", () => {
+    const binary = kernelBinary(kernel?.argv);
+    expect(binary.ours, `${FOREIGN} (it runs ${binary.path}, not one under ${OUR_MODULES})`).toBe(true);
+    expect(binary.path).toBe(realpathSync(join("node_modules", "tslab", "bin", "tslab")));
     expect(kernel?.argv.slice(1)).toEqual(["kernel", "--config-path", "{connection_file}"]);
   });
 
