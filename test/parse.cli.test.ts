@@ -82,3 +82,106 @@ describe("tcp-lifecycle parse", () => {
     expect(json.records[0].tcp).toEqual({ inuse: 9, orphan: 0, tw: 5, alloc: 14, mem: 0 });
   });
 });
+
+describe("tcp-lifecycle parse --counts-only", () => {
+  const NEAR_MISS = "State Recv-Q Send-Q Local Address:Port Peer Address:Port\nTIME-WAIT 0 0 nonsense\nESTAB 0 0 1.2.3.4:5 6.7.8.9:10\n";
+
+  it("prints all 11 states, the total, the format and the fast path", () => {
+    const r = run(["--counts-only", `${FIXTURES}/linux-ss-tanpoe.txt`]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^STATE\s+COUNT$/m);
+    for (const [state, n] of [["CLOSED", 0], ["LISTEN", 4], ["ESTABLISHED", 8], ["FIN_WAIT_2", 1], ["CLOSE_WAIT", 1], ["CLOSING", 0], ["TIME_WAIT", 5]] as const) {
+      expect(r.stdout).toMatch(new RegExp(`^${state}\\s+${n}$`, "m"));
+    }
+    expect(r.stdout.match(/^[A-Z_0-9]+\s+\d+$/gm)).toHaveLength(11);
+    expect(r.stdout).toMatch(/^total\s+19$/m);
+    expect(r.stdout).toContain("format: ss (the ss header on line 1)");
+    expect(r.stdout).toContain("counted by: the ss fast path (no records built)");
+    expect(r.stdout).not.toContain("LOCAL");
+  });
+
+  it("--json gives the full parser's counts, lines, skips and diagnostics, for a file and for stdin", () => {
+    for (const fixture of ["linux-ss-tanpoe.txt", "linux-ss-an.txt", "ss-tanpoe-variety.txt", "linux-ss-tanH.txt"]) {
+      const file = `${FIXTURES}/${fixture}`;
+      const full = JSON.parse(run([file, "--json", "--format", "ss"]).stdout);
+      const fast = run(["--counts-only", file, "--json", "--format", "ss"]);
+      expect(fast.status, fast.stderr).toBe(0);
+      const json = JSON.parse(fast.stdout);
+      expect(Object.keys(json)).toEqual(["format", "detection", "countedBy", "counts", "total", "diagnostics", "lines", "skipped"]);
+      expect(json.countedBy).toBe("fast path");
+      expect(json.counts, fixture).toEqual(full.counts);
+      expect(json.total).toBe(full.records.length);
+      expect(json.diagnostics).toEqual(full.diagnostics);
+      expect(json.lines).toEqual(full.lines);
+      expect(json.skipped).toEqual(full.skipped);
+      const fromStdin = JSON.parse(run(["--counts-only", "--json", "--format", "ss", "-"], readFileSync(file, "utf8")).stdout);
+      expect({ ...fromStdin, diagnostics: [] }).toEqual({ ...json, diagnostics: [] });
+      expect(fromStdin.diagnostics.map((d: { line: number; reason: string }) => [d.line, d.reason])).toEqual(json.diagnostics.map((d: { line: number; reason: string }) => [d.line, d.reason]));
+    }
+  });
+
+  it("a line the full parser rejects is not counted: reported on stderr; exit 0, or 1 with --strict", () => {
+    const r = run(["--counts-only", "--json"], NEAR_MISS);
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.counts.TIME_WAIT).toBe(0);
+    expect(json.counts.ESTABLISHED).toBe(1);
+    expect(json.total).toBe(1);
+    expect(json.lines).toEqual({ total: 3, blank: 0, header: 1, records: 1, rejected: 1, skipped: 0 });
+    expect(r.stderr).toBe("<stdin>:2: expected Local Address:Port and Peer Address:Port after Send-Q\n    TIME-WAIT 0 0 nonsense\n");
+    expect(run(["--counts-only", "--strict"], NEAR_MISS).status).toBe(1);
+    expect(run(["--counts-only", "--strict", `${FIXTURES}/linux-ss-tan.txt`]).status).toBe(0);
+  });
+
+  it("a listing without a State column: skipped and warned about once, or counted with --state", () => {
+    const file = `${FIXTURES}/linux-ss-state-tw.txt`;
+    const without = run(["--counts-only", file, "--json"]);
+    expect(without.status).toBe(0);
+    const full = JSON.parse(run([file, "--json"]).stdout);
+    const json = JSON.parse(without.stdout);
+    expect(json.total).toBe(0);
+    expect(json.skipped).toEqual(full.skipped);
+    expect(json.diagnostics).toEqual(full.diagnostics);
+    expect(without.stderr).toMatch(new RegExp(`^${file}:2: no State column .*pass that state \\(--state\\)`, "m"));
+    const withState = JSON.parse(run(["--counts-only", file, "--json", "--state", "time-wait"]).stdout);
+    expect(withState.counts.TIME_WAIT).toBe(5);
+    expect(withState.total).toBe(5);
+  });
+
+  it("other connection formats are counted by their full parser, and the output says so", () => {
+    const file = `${FIXTURES}/windows-netstat-ano.txt`;
+    const r = run(["--counts-only", file]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("counted by: the full netstat-windows parser (the fast path reads ss listings only)");
+    expect(r.stdout).toMatch(/^total\s+14$/m);
+    expect(r.stderr).toContain('skipped 2 line(s) from line 18: Proto "UDP" is not TCP');
+    const json = JSON.parse(run(["--counts-only", file, "--json"]).stdout);
+    expect(json.countedBy).toBe("parser");
+    expect(json.counts).toEqual(JSON.parse(run([file, "--json"]).stdout).counts);
+    const proc = JSON.parse(run(["--counts-only", "--format", "proc", `${FIXTURES}/linux-proc-tcp.txt`, "--json"]).stdout);
+    expect(proc.format).toBe("proc");
+    expect(proc.detection.reason).toBe("given by the caller");
+    expect(proc.countedBy).toBe("parser");
+  });
+
+  it("user errors exit 2 without a stack trace", () => {
+    const summary = run(["--counts-only", `${FIXTURES}/linux-sockstat.txt`]);
+    expect(summary.status).toBe(2);
+    expect(summary.stderr).toBe(
+      `tcp-lifecycle: ${FIXTURES}/linux-sockstat.txt: --counts-only counts sockets, and sockstat output has totals, not sockets; run parse without --counts-only\n`,
+    );
+    expect(run(["--counts-only", "--format", "ss-summary", `${FIXTURES}/linux-ss-s.txt`]).status).toBe(2);
+    const missing = run(["--counts-only", "no-such-file.txt"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe("tcp-lifecycle: no-such-file.txt: no such file\n");
+    for (const format of ["ss", "auto"]) {
+      const dir = run(["--counts-only", "--format", format, FIXTURES]);
+      expect(dir.status).toBe(2);
+      expect(dir.stderr).toBe(`tcp-lifecycle: ${FIXTURES}: is a directory, expected a file\n`);
+    }
+    const unknown = run(["--counts-only"], "hello\nworld\n");
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^tcp-lifecycle: <stdin>: cannot tell which tool printed this: .*; pass --format\n$/);
+  });
+});
