@@ -244,9 +244,10 @@ describe.skipIf(!existsSync(CLI))("tcp-lifecycle population (run `npm run build`
 
   it.each([
     [["--rate", "10", "--count", "5", "--close-delay", "soon"], /--close-delay: expected a number >= 0, got "soon"/],
-    [["--rate", "-5", "--count", "10"], /--rate: expected a number >= 0, got -5/],
-    [["--rate", "0", "--count", "10"], /--rate: expected a number > 0/],
-    [["--rate", "abc", "--count", "10"], /--rate: expected a number/],
+    [["--rate", "-5", "--count", "10"], /^tcp-lifecycle: --rate: expected a number > 0 \(connections per second\), got -5\n$/],
+    [["--rate", "0", "--count", "10"], /^tcp-lifecycle: --rate: expected a number > 0 \(connections per second\), got 0\n$/],
+    [["--rate", "abc", "--count", "10"], /^tcp-lifecycle: --rate: expected a number > 0 \(connections per second\), got "abc"\n$/],
+    [["--rate", "Infinity", "--count", "10"], /--rate: expected a number > 0 \(connections per second\), got Infinity/],
     [["--rate", "10", "--count", "-1"], /--count: expected an integer >= 0/],
     [["--rate", "10", "--count", "2.5"], /--count: expected an integer/],
     [["--rate", "10", "--count", "5", "--port-range", "9-3"], /--port-range: expected LO-HI/],
@@ -259,6 +260,24 @@ describe.skipIf(!existsSync(CLI))("tcp-lifecycle population (run `npm run build`
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    [["--count", "5"], "tcp-lifecycle: required option '--rate <R>' not specified"],
+    [["--rate", "1", "--count", "1", "--bogus"], "tcp-lifecycle: unknown option '--bogus'"],
+  ])("a command-line mistake (%j) prints one line and where the usage is, not the whole help", (args, line) => {
+    const r = cli(...args);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`${line}\n(see 'tcp-lifecycle population --help')\n`);
+  });
+
+  it("--help describes each profile's timers and lists the formats", () => {
+    const r = cli("--help");
+    expect(r.status).toBe(0);
+    const help = r.stdout.replace(/\s+/g, " ");
+    expect(help).toContain("rfc9293 (TIME_WAIT 240 s, no FIN_WAIT_2 timeout) or linux (TIME_WAIT 60 s, orphaned FIN_WAIT_2 60 s)");
+    expect(help).toContain("--format <format> one of ascii, json");
   });
 });
 

@@ -38,12 +38,21 @@ export function buildProgram(): Command {
   const program = new Command("tcp-lifecycle")
     .description("How a TCP connection ends: the RFC 9293 state machine, a simulator, and the real kernel")
     .version(packageVersion())
-    .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // Commander's own usage errors read like our UserErrors: "tcp-lifecycle: <what>".
+      outputError: (s, write) => write(`tcp-lifecycle: ${s.replace(/^error: /, "")}`),
+    });
   for (const register of REGISTRARS) register(program);
-  for (const sub of program.commands) sub.exitOverride();
+  hintAfterErrors(program, "tcp-lifecycle");
   return program;
+}
+
+/** A usage mistake prints one line plus where the usage is, not the whole help text. */
+function hintAfterErrors(cmd: Command, path: string): void {
+  cmd.exitOverride().showHelpAfterError(`(see '${path} --help')`);
+  for (const sub of cmd.commands) hintAfterErrors(sub, `${path} ${sub.name()}`);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

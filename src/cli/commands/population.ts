@@ -35,7 +35,7 @@ export function registerPopulation(program: Command): void {
     .requiredOption("--rate <R>", "connections per second (> 0)")
     .requiredOption("--count <N>", "number of connections (integer >= 0)")
     .option("--closer <side>", `which side closes first: ${CLOSERS.join(" or ")}`, d.closer)
-    .option("--profile <name>", `timer profile: ${PROFILE_NAMES.join(" or ")}`, d.profile)
+    .option("--profile <name>", `timer profile: ${PROFILE_NAMES.map(describeProfile).join(" or ")}`, d.profile)
     .option("--port-range <LO-HI>", "the client's ephemeral port range", `${DEFAULT_PORT_RANGE[0]}-${DEFAULT_PORT_RANGE[1]}`)
     .option("--format <format>", `one of ${FORMATS.join(", ")}`, "ascii")
     .option("--arrivals <process>", `${ARRIVAL_PROCESSES.join(" (evenly spaced) or ")} (seeded)`, d.arrivals)
@@ -57,11 +57,24 @@ export function registerPopulation(program: Command): void {
     });
 }
 
+/** The profile's timers, the only part of a profile that population mode uses. */
+function describeProfile(name: ProfileName): string {
+  const p = PROFILES[name];
+  const finWait2 = p.finWait2Timeout === null ? "no FIN_WAIT_2 timeout" : `orphaned FIN_WAIT_2 ${p.finWait2Timeout} s`;
+  return `${name} (TIME_WAIT ${p.timeWait} s, ${finWait2})`;
+}
+
+/** A rate of 0 would never deliver the N connections, so the bound is strict. */
+function parseRate(raw: string): number {
+  const rate = Number(raw);
+  if (raw.trim() === "" || Number.isNaN(rate)) throw new UserError(`--rate: expected a number > 0 (connections per second), got "${raw}"`);
+  if (!Number.isFinite(rate) || rate <= 0) throw new UserError(`--rate: expected a number > 0 (connections per second), got ${raw}`);
+  return rate;
+}
+
 function parseOptions(raw: RawOptions): PopulationOptions {
-  const rate = numberOption("--rate", raw.rate, { min: 0 });
-  if (rate === 0) throw new UserError(`--rate: expected a number > 0 (connections per second), got ${raw.rate}`);
   return {
-    rate,
+    rate: parseRate(raw.rate),
     count: numberOption("--count", raw.count, { min: 0, integer: true }),
     closer: choiceOption("--closer", raw.closer, CLOSERS),
     profile: choiceOption<ProfileName>("--profile", raw.profile, PROFILE_NAMES),
