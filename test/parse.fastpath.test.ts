@@ -270,4 +270,6 @@ describe("parseSs: rows read in place and the careful reader agree", () => {
   });
 
   it("on generated rows: plain and unusual addresses, bad numbers, extras, tabs, CRLF", () => check("parseSs rows", ssFullListing, sameSs));
+
+  it("countStatesSs (text and bytes) counts those rows exactly as parseSs does", () => check("countStatesSs rows", ssFullListing, sameCounts));
 });
