@@ -218,6 +218,16 @@ describe("scenario runs", () => {
 describe("RST in TIME_WAIT (§3.10.7.4; RFC 1337 protection off in both profiles)", () => {
   const stateChanges = (t: Trace, endpoint: string) =>
     t.events.flatMap((e) => e.type === "state" && e.endpoint === endpoint ? [`${e.t}:${e.from}>${e.to}:${e.cause}`] : []);
+  /** Runs a scenario that must end cleanly; returns its trace, the server's first FIN and the RST. */
+  const runWithRst = (doc: object) => {
+    const { trace, quiescent, diagnostics } = runSimulation(ok(doc));
+    expect(diagnostics).toEqual([]);
+    expect(quiescent).toBe(true);
+    const fin = trace.events.find((e) => e.type === "segment" && e.from === "server" && e.flags.includes("FIN"));
+    const rst = trace.events.find((e) => e.type === "segment" && e.flags.includes("RST"));
+    if (fin?.type !== "segment" || rst?.type !== "segment") throw new Error("missing FIN or RST");
+    return { trace, fin, rst };
+  };
 
   for (const profile of ["linux", "rfc9293"] as const) {
     it(`${profile}: an in-window RST kills TIME_WAIT at once (TIME_WAIT assassination)`, () => {
@@ -225,7 +235,7 @@ describe("RST in TIME_WAIT (§3.10.7.4; RFC 1337 protection off in both profiles
       // and meanwhile the server aborts (silently, §3.10.5 in LAST_ACK). The late FIN makes
       // the client ACK again from TIME_WAIT; the CLOSED server answers that ACK with a RST
       // whose seq is the ACK's ack field: exactly the client's RCV.NXT.
-      const s = ok({
+      const { trace, fin, rst } = runWithRst({
         start: "established", profile,
         steps: { client: [{ at: 0, do: "close" }], server: [{ on: "eof", after: 0.5, do: "close" }, { at: 2, do: "abort" }] },
         link: { rules: [
@@ -233,13 +243,7 @@ describe("RST in TIME_WAIT (§3.10.7.4; RFC 1337 protection off in both profiles
           { action: "delay", from: "server", flags: ["FIN", "ACK"], retransmission: true, nth: 1, by: 5 },
         ] },
       });
-      const { trace, quiescent, diagnostics } = runSimulation(s);
-      expect(diagnostics).toEqual([]);
-      expect(quiescent).toBe(true);
       expect(flagsOf(trace)).toEqual(["c:FIN,ACK", "s:ACK", "s:FIN,ACK", "c:ACK!", "s:FIN,ACK", "c:ACK", "s:RST"]);
-      const fin = trace.events.find((e) => e.type === "segment" && e.from === "server" && e.flags.includes("FIN"));
-      const rst = trace.events.find((e) => e.type === "segment" && e.flags.includes("RST"));
-      if (fin?.type !== "segment" || rst?.type !== "segment") throw new Error("missing FIN or RST");
       expect(rst.seq).toBe((fin.seq + 1) >>> 0); // the client's RCV.NXT: in the window
       expect(stateChanges(trace, "client")).toEqual([
         "0:ESTABLISHED>FIN_WAIT_1:CLOSE",
@@ -255,20 +259,15 @@ describe("RST in TIME_WAIT (§3.10.7.4; RFC 1337 protection off in both profiles
     it(`${profile}: an out-of-window RST is ignored, and TIME_WAIT runs its full 2MSL`, () => {
       // The client half-closes (shutdown, so it keeps reading: an orphan would answer data
       // with RST) and the server sends data after the client's FIN; the client's ACK of that
-      // data is held up until after the close is over. The CLOSED server answers the stale ACK with a RST
-      // whose seq (the data's end, the server's FIN) is one below the client's RCV.NXT.
-      const s = ok({
+      // data is held up until after the close is over. The CLOSED server answers the stale
+      // ACK with a RST whose seq (the data's end, the server's FIN) is one below the client's
+      // RCV.NXT.
+      const { trace, fin, rst } = runWithRst({
         start: "established", profile,
         steps: { client: [{ at: 0, do: "shutdown" }], server: [{ on: "eof", do: "send", bytes: 100 }, { on: "eof", after: 0.2, do: "close" }] },
         link: { rules: [{ action: "delay", from: "client", flags: ["ACK"], nth: 1, after: 0.1, by: 0.6 }] },
       });
-      const { trace, quiescent, diagnostics } = runSimulation(s);
-      expect(diagnostics).toEqual([]);
-      expect(quiescent).toBe(true);
       expect(flagsOf(trace)).toEqual(["c:FIN,ACK", "s:ACK", "s:PSH,ACK", "c:ACK", "s:FIN,ACK", "c:ACK", "s:RST"]);
-      const fin = trace.events.find((e) => e.type === "segment" && e.from === "server" && e.flags.includes("FIN"));
-      const rst = trace.events.find((e) => e.type === "segment" && e.flags.includes("RST"));
-      if (fin?.type !== "segment" || rst?.type !== "segment") throw new Error("missing FIN or RST");
       expect(rst.dropped).toBe(false);
       expect(rst.seq).toBe(fin.seq); // RCV.NXT - 1: outside the window
       const timeWait = profile === "linux" ? 60 : 240;
