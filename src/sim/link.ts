@@ -62,19 +62,10 @@ function ruleMatches(r: LinkRule, ep: Endpoint, len: number, retransmission: boo
 function recordSegment(sim: Simulation, ep: Endpoint, flags: number, seq: number, ack: number, len: number, dropped: boolean,
   arrives: number, retransmission: boolean, why: number): void {
   sim.segments++;
-  const base = {
-    type: "segment" as const,
-    t: sim.now / 1e6,
-    from: ep.name,
-    to: ep.id === 0 ? "server" as const : "client" as const,
-    flags: FLAG_ARRAYS[flags]!,
-    seq,
-    ack,
-    len,
-    dropped,
-    arrives: dropped ? null : arrives / 1e6,
-    retransmission,
-  };
+  const t = sim.now / 1e6, to = ep.id === 0 ? "server" : "client", f = FLAG_ARRAYS[flags]!, at = dropped ? null : arrives / 1e6;
   const explanation = explainSegment(why as Why, dropped);
-  sim.events.push(sim.arriving < 0 ? { ...base, explanation } : { ...base, causeSegment: sim.arriving, explanation });
+  // Two literals, not a spread: the record is built once per segment on the hot path.
+  sim.events.push(sim.arriving < 0
+    ? { type: "segment", t, from: ep.name, to, flags: f, seq, ack, len, dropped, arrives: at, retransmission, explanation }
+    : { type: "segment", t, from: ep.name, to, flags: f, seq, ack, len, dropped, arrives: at, retransmission, causeSegment: sim.arriving, explanation });
 }
