@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  countByState,
   countStatesSs,
   detectFormat,
   parseNetstatLinux,
@@ -73,6 +74,8 @@ describe.skipIf(ssGate.skip)("live ss", () => {
     const fast = countStatesSs(text);
     expect(fast.lines.rejected).toBe(0);
     expect(fast.total).toBe(result.records.length);
+    expect(fast.counts).toEqual(countByState(result.records));
+    expect(fast.diagnostics).toEqual(result.diagnostics);
   });
   it("ss -tanp shows this process on its sockets", () => {
     const result = parseSs(run("ss", ["-tanp"]));
