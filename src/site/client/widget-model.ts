@@ -6,9 +6,8 @@
 import type { TcpState } from "../../fsm/states.js";
 import type { EndpointName, SegmentRecord, StateChangeRecord, Trace } from "../../sim/trace.js";
 import type { LinkRule, Scenario } from "../../sim/scenario.js";
-
-/** Virtual times within a nanosecond are one moment (see src/render/ladder-events.ts). */
-const EPSILON = 1e-9;
+import { ladderItems, TIME_EPSILON } from "../../render/ladder-events.js";
+import type { LadderItem } from "../../render/ladder-events.js";
 
 export interface WidgetStep {
   /** The segment this step shows, or null for the start. */
@@ -16,6 +15,8 @@ export interface WidgetStep {
   /** The moment the step stands for: the segment's arrival, or its send time when lost. */
   readonly t: number;
   readonly states: Readonly<Record<EndpointName, TcpState>>;
+  /** How many of the trace's state changes, in ladder order (`ladderItems`), the step has shown. */
+  readonly changes: number;
   /** What happened at this step, for learners: the segment, then any state changes. */
   readonly explanation: readonly string[];
 }
@@ -32,28 +33,56 @@ function momentOf(seg: SegmentRecord): number {
   return seg.dropped || seg.arrives === null ? seg.t : Math.max(seg.arrives, seg.t);
 }
 
+function belongsTo(item: LadderItem, segment: number, t: number): boolean {
+  if (item.kind === "send") return true;
+  if (item.kind === "arrive") return false;
+  const cause = item.change.causeSegment;
+  return cause === undefined ? item.change.t <= t + TIME_EPSILON : cause === segment;
+}
+
+/**
+ * Steps follow the ladder's order (`ladderItems`), not the clock: segments that arrive at one
+ * instant are handled one at a time, and each state change comes right after the arrival that
+ * caused it (`causeSegment`). Grouping by time would show, at "the ACK has arrived", what the
+ * FIN arriving at the same instant does; a change with no cause (a timer, a user call) keeps
+ * its place in time.
+ */
 export function widgetSteps(trace: Trace): WidgetStep[] {
-  const changes = trace.events.filter((e): e is StateChangeRecord => e.type === "state");
-  const statesAt = (t: number): Record<EndpointName, TcpState> => {
-    const states = { ...trace.initial };
-    for (const c of changes) if (c.t <= t + EPSILON) states[c.endpoint] = c.to;
-    return states;
-  };
-  const steps: WidgetStep[] = [{ segment: null, t: 0, states: { ...trace.initial }, explanation: ["Both sides before the first segment."] }];
-  const segments = segmentsOf(trace);
-  segments.forEach((seg, i) => {
-    const t = momentOf(seg);
-    const previous = segments[i - 1];
-    const since = previous === undefined ? -Infinity : momentOf(previous);
-    const explanation = [seg.explanation];
-    for (const c of changes) {
-      if (c.t > since + EPSILON && c.t <= t + EPSILON) explanation.push(`${c.endpoint}: ${c.from} → ${c.to}. ${c.explanation}`);
+  const items = ladderItems(trace);
+  // Where each segment's step stands in `items`: its arrival, or its sending when it never arrives.
+  const stepAt = new Map<number, number>();
+  items.forEach((item, p) => {
+    if (item.kind !== "state") stepAt.set(item.index, p);
+  });
+  const states = { ...trace.initial };
+  const steps: WidgetStep[] = [{ segment: null, t: 0, states: { ...states }, changes: 0, explanation: ["Both sides before the first segment."] }];
+  let shown = 0;
+  let next = 0;
+  const changesUpTo = (end: number): StateChangeRecord[] => {
+    const found: StateChangeRecord[] = [];
+    for (; next <= end && next < items.length; next++) {
+      const item = items[next]!;
+      if (item.kind === "state") found.push(item.change);
     }
-    steps.push({ segment: i, t, states: statesAt(t), explanation });
+    return found;
+  };
+  segmentsOf(trace).forEach((seg, i) => {
+    const t = momentOf(seg);
+    // The step goes on past the arrival through what it caused, and through what no segment
+    // caused that happens at the same instant (the application closing on reading EOF).
+    let end = stepAt.get(i) ?? -1;
+    while (end + 1 < items.length && belongsTo(items[end + 1]!, i, t)) end++;
+    const explanation = [seg.explanation];
+    for (const c of changesUpTo(end)) {
+      states[c.endpoint] = c.to;
+      shown++;
+      explanation.push(`${c.endpoint}: ${c.from} → ${c.to}. ${c.explanation}`);
+    }
+    steps.push({ segment: i, t, states: { ...states }, changes: shown, explanation });
   });
   // What the timers do after the last segment (TIME_WAIT ending after 2MSL) is told, not stepped to.
+  const later = changesUpTo(items.length);
   const last = steps[steps.length - 1]!;
-  const later = changes.filter((c) => c.t > last.t + EPSILON);
   if (later.length > 0) {
     steps[steps.length - 1] = {
       ...last,

@@ -159,11 +159,10 @@ class Widget {
       g.classList.toggle("current", i === seen);
       g.classList.toggle("future", i > seen);
     }
-    // Step 0 shows the initial states only: a change at t=0 (the application's close(), which
-    // puts the client in FIN_WAIT_1) belongs to step 1, whose segment it sends.
-    for (const g of Array.from(this.ladder.querySelectorAll("g.state[data-t]"))) {
-      g.classList.toggle("future", current.segment === null || Number(g.getAttribute("data-t")) > current.t + 1e-9);
-    }
+    // The ladder writes its state changes in ladder order, the order the steps show them in,
+    // so a change the step has not reached yet is dimmed even when it happens at the same
+    // instant (the FIN that arrives with the ACK). Step 0 shows the initial states only.
+    Array.from(this.ladder.querySelectorAll("g.state[data-t]")).forEach((g, k) => g.classList.toggle("future", k >= current.changes));
     for (const g of Array.from(this.diagram.querySelectorAll("g.node[data-state]"))) {
       const state = g.getAttribute("data-state");
       g.classList.toggle("is-client", state === current.states.client);
