@@ -21,8 +21,9 @@ import {
   parseSockstat,
   parseSs,
   parseSsSummary,
+  STATE_SPELLINGS,
   type ConnectionRecord,
-  type SsOptions,
+  type CountOptions,
   type TextParseResult,
 } from "../src/parse/index.js";
 import { SEED, check } from "./support/property.js";
@@ -146,18 +147,50 @@ describe(`parsers never throw and account for every line (seed ${SEED})`, () => 
   for (const opts of SS_COUNT_OPTIONS) {
     it(`countStatesSs agrees exactly with parseSs + countByState ${JSON.stringify(opts)}`, () =>
       check("countStatesSs", anyInput, (text) => sameAsParseSs(text, opts)));
+    it(`countStatesSs trusting the State column differs from parseSs only on rows that start like a socket ${JSON.stringify(opts)}`, () =>
+      check("countStatesSs", anyInput, (text) => differsOnlyOnTrustedRows(text, opts)));
   }
 });
 
 /** The options countStatesSs is held to parseSs with: plain, a file name, a given state for stateless listings. */
-const SS_COUNT_OPTIONS: SsOptions[] = [{}, { source: "ss.txt", state: "TIME_WAIT" }];
+const SS_COUNT_OPTIONS: CountOptions[] = [{ check: "row" }, { source: "ss.txt", state: "TIME_WAIT", check: "row" }];
+
+/** A row the "state" check trusts: one of ss's spellings at the start of the line, spaces, then Recv-Q's first digit. */
+const SS_SPELLINGS = Object.values(STATE_SPELLINGS.ss).flat();
+const TRUSTED_ROW = new RegExp(`^(${SS_SPELLINGS.map((w) => w.replace(/[-]/g, "\\-")).join("|")}) +[0-9]`);
+
+/**
+ * countStatesSs with check "state" (the default) against check "row", which equals parseSs
+ * (sameAsParseSs): every diagnostic of the state check is one of the row check's, every line
+ * the row check reports and the state check does not is a row the state check trusts, and
+ * each such rejected row is counted once more, never dropped.
+ */
+function differsOnlyOnTrustedRows(text: string, opts: CountOptions): void {
+  const row = countStatesSs(text, { ...opts, check: "row" });
+  const state = countStatesSs(text, { ...opts, check: "state" });
+  expect(countStatesSs(text, { ...opts, check: undefined })).toEqual(state);
+  accounted(text, { ...state, format: "ss", records: [] });
+  const key = (d: { line?: number; reason: string }): string => `${d.line}: ${d.reason}`;
+  const rowKeys = new Set(row.diagnostics.map(key));
+  for (const d of state.diagnostics) expect(rowKeys.has(key(d))).toBe(true);
+  const stateKeys = new Set(state.diagnostics.map(key));
+  const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+  for (const d of row.diagnostics) {
+    if (stateKeys.has(key(d))) continue;
+    expect(lines[d.line! - 1]).toMatch(TRUSTED_ROW);
+  }
+  expect(state.total - row.total).toBe(row.lines.rejected - state.lines.rejected);
+  for (const s of STATES) expect(state.counts[s]).toBeGreaterThanOrEqual(row.counts[s]);
+  const bytes = new TextEncoder().encode(text);
+  expect(countStatesSs(bytes, opts)).toEqual(countStatesSs(new TextDecoder().decode(bytes), opts));
+}
 
 /**
  * countStatesSs (on the text and on its UTF-8 bytes) gives what parseSs + countByState give:
  * the counts by state, the total, the line account, the skips and the diagnostics (line
  * numbers, reasons and quoted text).
  */
-function sameAsParseSs(text: string, opts: SsOptions = {}): void {
+function sameAsParseSs(text: string, opts: CountOptions = { check: "row" }): void {
   const full = parseSs(text, opts);
   const expected = {
     counts: countByState(full.records),
@@ -202,23 +235,27 @@ describe("countStatesSs: near-miss lines go to the careful reader (regressions)"
     "ESTAB 0 0 10.0.0.1:443 10.0.0.2:5000 \u00e9",
   ];
 
-  it("TIME-WAIT 0 0 nonsense is rejected by both, with the same diagnostic", () => {
+  it("TIME-WAIT 0 0 nonsense: the row check rejects it as parseSs does; the state check trusts its State column", () => {
     const text = `${HEADER}\nTIME-WAIT 0 0 nonsense\n${GOOD}\n`;
-    const r = countStatesSs(text);
+    const trusted = countStatesSs(text);
+    expect([trusted.counts.TIME_WAIT, trusted.counts.ESTABLISHED, trusted.total, trusted.diagnostics]).toEqual([1, 1, 2, []]);
+    const r = countStatesSs(text, { check: "row" });
     expect(r.counts.TIME_WAIT).toBe(0);
     expect(r.counts.ESTABLISHED).toBe(1);
     expect(r.total).toBe(1);
     expect(r.diagnostics).toEqual([
       { line: 2, text: "TIME-WAIT 0 0 nonsense", reason: "expected Local Address:Port and Peer Address:Port after Send-Q" },
     ]);
-    expect(countStatesSs(new TextEncoder().encode(text))).toEqual(r);
+    expect(countStatesSs(new TextEncoder().encode(text), { check: "row" })).toEqual(r);
   });
 
   for (const line of NEAR_MISSES) {
     it(JSON.stringify(line), () => {
       for (const opts of SS_COUNT_OPTIONS) {
         // Padded like ss, and long enough for the bytes path's 16-byte compare.
-        sameAsParseSs(`${HEADER}\n${line}\n${GOOD}\n${line.replace(/ /g, "      ")}\r\n`, opts);
+        const text = `${HEADER}\n${line}\n${GOOD}\n${line.replace(/ /g, "      ")}\r\n`;
+        sameAsParseSs(text, opts);
+        differsOnlyOnTrustedRows(text, opts);
       }
     });
   }

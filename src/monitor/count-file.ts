@@ -7,7 +7,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { STATES } from "../fsm/states.js";
 import { emptyCounts, type StateCounts } from "../parse/count.js";
-import { STATELESS_REASON, countStatesSs, type SsOptions } from "../parse/ss.js";
+import { STATELESS_REASON, countStatesSs, type CountOptions } from "../parse/ss.js";
 import type { Diagnostic, LineAccount, SkippedLines } from "../parse/types.js";
 
 export interface FileCountResult {
@@ -25,7 +25,9 @@ export interface FileCountResult {
 
 export interface FileCountOptions {
   /** The state of every line when the listing has no State column. */
-  readonly state?: SsOptions["state"];
+  readonly state?: CountOptions["state"];
+  /** How much of each row the fast path checks: see CountOptions. Default "state". */
+  readonly check?: CountOptions["check"];
   /** Bytes read at a time; grows if one line is longer. Default 4 MiB. */
   readonly chunkBytes?: number;
 }
@@ -42,7 +44,7 @@ export function countStatesSsFile(path: string, opts: FileCountOptions = {}): Fi
   let carry = 0;
   const account = { total: 0, blank: 0, header: 0, records: 0, rejected: 0, skipped: 0 };
   const skipped = new Map<string, SkippedLines>();
-  const ssOpts: SsOptions = { source: path, ...(opts.state ? { state: opts.state } : {}) };
+  const ssOpts: CountOptions = { source: path, ...(opts.state ? { state: opts.state } : {}), ...(opts.check ? { check: opts.check } : {}) };
   const fd = openSync(path, "r");
   try {
     for (;;) {

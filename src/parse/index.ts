@@ -1,6 +1,6 @@
 // Parsers: ss, netstat (Linux, BSD, Windows), /proc/net/tcp*, sockstat, ss -s → records. Pure.
 export type * from "./types.js";
-export { parseSs, countStatesSs, parseSsUsers, STATELESS_REASON, type SsOptions, type StateCountResult } from "./ss.js";
+export { parseSs, countStatesSs, parseSsUsers, STATELESS_REASON, type SsOptions, type CountOptions, type StateCountResult } from "./ss.js";
 export { parseSsSummary, type SsSummary, type SsSummaryTcp, type SsSummaryTransport } from "./ss-summary.js";
 export { parseProcNetTcp, type ProcOptions } from "./proc.js";
 export { parseSockstat, type SockstatSummary, type SockstatTcp } from "./sockstat.js";

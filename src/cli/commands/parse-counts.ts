@@ -1,9 +1,12 @@
 /**
  * `tcp-lifecycle parse --counts-only`: the sockets per state, the total and the diagnostics,
  * without building a record per socket. ss listings go through the counting fast path
- * (countStatesSsFile for a file, countStatesSs for standard input), which gives exactly what
- * the full parser gives; the other connection formats are counted by their full parser, and
- * the output says so. ss -s and sockstat print totals, not sockets: a user error.
+ * (countStatesSsFile for a file, countStatesSs for standard input). By default it trusts a
+ * row whose State is a known spelling followed by Recv-Q, as the lesson's pipeline trusts
+ * its first column; with --strict it checks every row as the full parser does, so the
+ * answer equals `parse` exactly and a rejected line means exit 1. The other connection
+ * formats are counted by their full parser, and the output says so. ss -s and sockstat print
+ * totals, not sockets: a user error.
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { STATES, type TcpState } from "../../fsm/states.js";
@@ -31,6 +34,8 @@ interface Counted {
   readonly detection: Detection;
   /** "fast path": countStatesSs; "parser": the format's full parser, then countByState. */
   readonly countedBy: "fast path" | "parser";
+  /** For the fast path: how much of each row was checked (CountOptions["check"]). */
+  readonly check?: "state" | "row";
   readonly counts: StateCounts;
   readonly total: number;
   readonly diagnostics: readonly Diagnostic[];
@@ -74,17 +79,18 @@ function count(file: string, opts: CountsOnlyOptions): Counted {
   }
   const state = opts.state !== undefined ? { state: opts.state } : {};
   if (format === "ss") {
+    const check = opts.strict ? "row" : "state";
     if (input) {
-      const r = countStatesSs(input.bytes, { source, ...state });
-      return { format, detection, countedBy: "fast path", counts: r.counts, total: r.total, diagnostics: r.diagnostics, lines: r.lines, skipped: r.skipped };
+      const r = countStatesSs(input.bytes, { source, check, ...state });
+      return { format, detection, countedBy: "fast path", check, counts: r.counts, total: r.total, diagnostics: r.diagnostics, lines: r.lines, skipped: r.skipped };
     }
     let r;
     try {
-      r = countStatesSsFile(file, state);
+      r = countStatesSsFile(file, { check, ...state });
     } catch (err) {
       throw fileError(file, err);
     }
-    return { format, detection, countedBy: "fast path", counts: r.counts, total: r.total, diagnostics: r.diagnostics, lines: r.account, skipped: r.skipped };
+    return { format, detection, countedBy: "fast path", check, counts: r.counts, total: r.total, diagnostics: r.diagnostics, lines: r.account, skipped: r.skipped };
   }
   const { bytes } = input ?? readInputBytes(file);
   const r = parseAuto(bytes.toString("utf8"), { source, format, ...state });
@@ -94,15 +100,17 @@ function count(file: string, opts: CountsOnlyOptions): Counted {
 
 function countedByText(c: Counted): string {
   return c.countedBy === "fast path"
-    ? "counted by: the ss fast path (no records built)"
+    ? c.check === "row"
+      ? "counted by: the ss fast path (no records built), every row checked as parse checks it (--strict)"
+      : "counted by: the ss fast path (no records built), trusting rows by their State column (--strict checks every column)"
     : `counted by: the full ${c.format} parser (the fast path reads ss listings only)`;
 }
 
 export function countsOnly(file: string, opts: CountsOnlyOptions): void {
   const c = count(file, opts);
   if (opts.json) {
-    const { format, detection, countedBy, counts, total, diagnostics, lines, skipped } = c;
-    process.stdout.write(JSON.stringify({ format, detection, countedBy, counts, total, diagnostics, lines, skipped }, null, 2) + "\n");
+    const { format, detection, countedBy, check, counts, total, diagnostics, lines, skipped } = c;
+    process.stdout.write(JSON.stringify({ format, detection, countedBy, ...(check ? { check } : {}), counts, total, diagnostics, lines, skipped }, null, 2) + "\n");
   } else {
     const rows = [["STATE", "COUNT"], ...STATES.map((s) => [s, String(c.counts[s])]), ["total", String(c.total)]];
     const out = [table(rows), "", `format: ${c.format} (${c.detection.reason})`, countedByText(c)];
