@@ -79,8 +79,14 @@ describe("site build from fixture notebooks", () => {
 
   it("renders display_data: svg with a text alternative, sanitised html, markdown, png with alt, text", () => {
     const one = page("01-four-way-close.html");
-    expect(one).toMatch(/<figure class="output output-svg"><svg [^>]*viewBox="0 0 240 120"[^>]*role="img"[^>]*aria-labelledby="t1"/);
-    expect(one).toContain(`marker-end="url(#arrow)"`);
+    // Ids are namespaced per output (two copies of one SVG on a page must not share them):
+    // the label and the marker still resolve inside this SVG.
+    const svg = /<figure class="output output-svg"><svg [^>]*viewBox="0 0 240 120"[^>]*role="img"[^>]*aria-labelledby="([\w-]+)-t1"/.exec(one);
+    expect(svg).not.toBeNull();
+    const prefix = svg![1]!;
+    expect(one).toContain(`id="${prefix}-t1"`);
+    expect(one).toContain(`marker-end="url(#${prefix}-arrow)"`);
+    expect(one).toContain(`id="${prefix}-arrow"`);
     expect(one).toContain(`<p class="note">Half-closed: the server may still send.</p>`);
     expect(one).not.toMatch(/onerror|<script>alert/);
     expect(one).not.toContain(`<img src="x"`);
