@@ -13,7 +13,7 @@
  *   a string, with `met: true|false` on the figure  for targets a number can't express
  *
  * Every bench runs in a fresh child process (`node --expose-gc`), so `process.resourceUsage().maxRSS`
- * is that bench's own peak. The runner builds nothing: dist/ must exist (`npm run build`).
+ * is that bench's own peak. The runner builds nothing: dist/ must exist (`npm run build:lib`).
  * It writes bench/results/<name>.json (figures + machine) and regenerates BENCHMARKS.md from
  * every results file, so benches not run this time keep their last figures.
  */
@@ -40,7 +40,7 @@ if (process.argv[2] === "--child") {
 
 async function parent(args) {
   if (!existsSync(path.join(ROOT, "dist", "index.js"))) {
-    process.stderr.write("bench: dist/index.js is missing; run `npm run build` first (the runner builds nothing).\n");
+    process.stderr.write("bench: dist/index.js is missing; run `npm run build:lib` first (the runner builds nothing).\n");
     return 1;
   }
   const available = readdirSync(BENCH_DIR).filter((f) => f.endsWith(SUFFIX)).map((f) => f.slice(0, -SUFFIX.length)).sort();
@@ -221,7 +221,7 @@ function renderReport(available) {
     lines.push("");
     if (notes.length > 0) lines.push(...notes, "");
   }
-  if (records.length === 0) lines.push("No results yet: run `npm run build && npm run bench`.", "");
+  if (records.length === 0) lines.push("No results yet: run `npm run build:lib && npm run bench`.", "");
   return lines.join("\n");
 }
 

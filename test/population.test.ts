@@ -210,7 +210,7 @@ describe("population: output and bounds", () => {
 });
 
 const CLI = "dist/cli/main.js";
-describe.skipIf(!existsSync(CLI))("tcp-lifecycle population (run `npm run build` first)", () => {
+describe.skipIf(!existsSync(CLI))("tcp-lifecycle population (run `npm run build:lib` first)", () => {
   const cli = (...args: string[]) => spawnSync("node", [CLI, "population", ...args], { encoding: "utf8" });
 
   it("--format json prints the documented object", () => {
