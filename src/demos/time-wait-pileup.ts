@@ -5,11 +5,10 @@
  * the comparison is between the collector's namespace-wide total and sockstat read at the
  * same moment, not between our N and sockstat.
  */
-import { readFileSync } from "node:fs";
 import { collectProc } from "../monitor/collectors/proc.js";
 import { timewaitSockets } from "../monitor/stats.js";
+import { readSockstat } from "../monitor/system.js";
 import type { TcpState } from "../fsm/states.js";
-import { parseSockstat } from "../parse/sockstat.js";
 import type { ConnectionRecord } from "../parse/types.js";
 import { oneServerDemo } from "./definition.js";
 import type { DemoHarness } from "./harness.js";
@@ -17,14 +16,6 @@ import type { DemoHarness } from "./harness.js";
 export const DEFAULT_PILEUP = 50;
 export const MAX_PILEUP = 2000;
 const CONCURRENCY = 8;
-
-function sockstatTw(): number | undefined {
-  try {
-    return parseSockstat(readFileSync("/proc/net/sockstat", "latin1")).records[0]?.tcp?.tw;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * How many tries consistentTimeWaitCounts makes, 10 ms apart, before it gives up: about 3 s
@@ -53,11 +44,11 @@ export async function consistentTimeWaitCounts(): Promise<{
 }> {
   let last = { proc: 0, sockstat: undefined as number | undefined, sockstatAfter: undefined as number | undefined, tries: 0, records: [] as readonly ConnectionRecord[] };
   for (let tries = 1; tries <= MAX_TW_TRIES; tries++) {
-    const before = sockstatTw();
+    const before = (await readSockstat())?.tw;
     const { records } = await collectProc();
     // timewaitSockets counts what sockstat's tw counts: TIME_WAIT and orphaned FIN_WAIT_2 minisockets.
     const proc = timewaitSockets(records);
-    const after = sockstatTw();
+    const after = (await readSockstat())?.tw;
     last = { proc, sockstat: before, sockstatAfter: after, tries, records };
     if (before === undefined || after === undefined) break;
     if (before === after && proc === after) return { ...last, agreement: "exact" };
