@@ -6,23 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { DEMO_NAMES, InjectedFailure, runDemo, type DemoName, type DemoResources } from "../src/index.js";
 import { leftovers } from "./support/demo-leaks.js";
+import { EXPECTED } from "./support/demo-states.js";
 import { toolGate } from "./support/tools.js";
 
 const onLinux = process.platform === "linux";
 const tcpdump = onLinux ? toolGate("tcpdump", "apt-get install tcpdump") : { skip: true, reason: "not Linux" };
 
-/** The states each demo must observe, step by step: client/server. */
-const EXPECTED: Record<DemoName, string[]> = {
-  "four-way-close": ["ESTABLISHED/ESTABLISHED", "FIN_WAIT_2/CLOSE_WAIT", "FIN_WAIT_2/CLOSE_WAIT", "TIME_WAIT/CLOSED"],
-  "three-way-close": ["ESTABLISHED/ESTABLISHED", "TIME_WAIT/CLOSED"],
-  "half-close": ["ESTABLISHED/ESTABLISHED", "FIN_WAIT_2/CLOSE_WAIT", "FIN_WAIT_2/CLOSE_WAIT", "TIME_WAIT/CLOSED"],
-  "abort-rst": ["ESTABLISHED/ESTABLISHED", "CLOSED/CLOSED"],
-  "close-unread-data": ["ESTABLISHED/ESTABLISHED", "ESTABLISHED/ESTABLISHED", "CLOSED/CLOSED"],
-  "close-wait-leak": ["ESTABLISHED/ESTABLISHED", "FIN_WAIT_2/CLOSE_WAIT", "FIN_WAIT_2/CLOSE_WAIT"],
-  "time-wait-pileup": ["TIME_WAIT/CLOSED", "TIME_WAIT/CLOSED"],
-  "connect-refused": ["CLOSED/CLOSED", "CLOSED/CLOSED"],
-  crash: ["ESTABLISHED/ESTABLISHED", "FIN_WAIT_2/CLOSE_WAIT", "TIME_WAIT/CLOSED", "ESTABLISHED/ESTABLISHED", "CLOSED/CLOSED"],
-};
 
 /** Facts beyond states that a step must report. */
 const DETAILS: Partial<Record<DemoName, Record<number, Record<string, unknown>>>> = {
