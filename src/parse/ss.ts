@@ -416,9 +416,27 @@ function wordHash(word: number): number {
   return Math.imul(word, 0x9e3779b1) >>> 26;
 }
 
+/** Where a line shorter than the 16-byte compare is copied, zero-padded: a zero matches no spelling's byte. */
+const SHORT_LINE = new Uint8Array(16);
+const SHORT_VIEW = new DataView(SHORT_LINE.buffer);
+
 function fastStateOfBytes(bytes: Uint8Array, view: DataView, start: number, end: number): number {
-  // Shorter lines (none that ss prints) go the careful way; this keeps every read in the line.
-  if (start + 16 > end) return -1;
+  let id: number;
+  if (start + 16 > end) {
+    SHORT_LINE.fill(0);
+    SHORT_LINE.set(bytes.subarray(start, end));
+    id = spellingAt(SHORT_VIEW, 0);
+  } else {
+    id = spellingAt(view, start);
+  }
+  if (id === -1) return -1;
+  let i = start + WORD_LENGTH[id]!;
+  while (i < end && bytes[i] === 32) i++;
+  return i < end && isDigit(bytes[i]!) ? WORD_STATE[id]! : -1;
+}
+
+/** The spelling (with the space after it) whose 16-byte words match at `start`, or -1. */
+function spellingAt(view: DataView, start: number): number {
   const first = view.getUint32(start, true);
   let h = wordHash(first);
   let id: number;
@@ -439,10 +457,7 @@ function fastStateOfBytes(bytes: Uint8Array, view: DataView, start: number, end:
   ) {
     id = WORD_NEXT[id]!;
   }
-  if (id === -1) return -1;
-  let i = start + WORD_LENGTH[id]!;
-  while (i < end && bytes[i] === 32) i++;
-  return i < end && isDigit(bytes[i]!) ? WORD_STATE[id]! : -1;
+  return id;
 }
 
 /** The bytes loop of countStatesSs, on its own so that V8 optimises it alone. Returns [lines, lines counted by the fast path]. */
@@ -463,15 +478,7 @@ function countBytes(input: Uint8Array, fast: Float64Array, wholeRow: boolean, ca
       fast[index]!++;
       counted++;
     } else {
-      const line = decoder.decode(input.subarray(start, end > start && input[end - 1] === 13 ? end - 1 : end));
-      // A line too short for the 16-byte compare gets the text path's State check, so bytes and text count alike.
-      const short = !wholeRow && end - start < 16 ? fastStateOfString(line, 0, line.length) : -1;
-      if (short !== -1) {
-        fast[short]!++;
-        counted++;
-      } else {
-        careful(line, lineNo);
-      }
+      careful(decoder.decode(input.subarray(start, end > start && input[end - 1] === 13 ? end - 1 : end)), lineNo);
     }
     start = end + 1;
   }
