@@ -116,7 +116,7 @@ export async function run() {
     const fast = await best(() => {
       const r = countStatesSsFile(file);
       if (r.diagnostics.length > 0) throw new Error(`countStatesSsFile: ${r.diagnostics.length} diagnostics, first ${JSON.stringify(r.diagnostics[0])}`);
-      if (r.lines !== LINES) throw new Error(`countStatesSsFile: ${r.lines} lines, expected ${LINES}`);
+      if (r.lines.total !== LINES) throw new Error(`countStatesSsFile: ${r.lines.total} lines, expected ${LINES}`);
       return { result: r.counts };
     });
     // The same with every row checked as parseSs checks it (`parse --counts-only --strict`).

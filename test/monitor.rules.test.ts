@@ -332,7 +332,7 @@ describe("countStatesSsFile (chunked)", () => {
           const r = countStatesSsFile(file, { chunkBytes });
           expect(r.counts, `chunk ${chunkBytes}`).toEqual(whole.counts);
           expect(r.total).toBe(whole.total);
-          expect(r.lines).toBe(body.length);
+          expect(r.lines.total).toBe(body.length);
           expect(r.bytes).toBe(Buffer.byteLength(text));
           expect(r.diagnostics.map((d) => [d.line, d.text])).toEqual(whole.diagnostics.map((d) => [d.line, d.text]));
           expect(r.diagnostics[0]?.line).toBe(42);

@@ -6,21 +6,13 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { STATES } from "../fsm/states.js";
-import { emptyCounts, type StateCounts } from "../parse/count.js";
-import { STATELESS_REASON, countStatesSs, type CountOptions } from "../parse/ss.js";
+import { emptyCounts } from "../parse/count.js";
+import { STATELESS_REASON, countStatesSs, type CountOptions, type StateCountResult } from "../parse/ss.js";
 import type { Diagnostic, LineAccount, SkippedLines } from "../parse/types.js";
 
-export interface FileCountResult {
-  readonly counts: StateCounts;
-  /** Sockets counted. */
-  readonly total: number;
-  readonly lines: number;
+/** countStatesSs's result for the whole file (line numbers are the file's), and the bytes read. */
+export interface FileCountResult extends StateCountResult {
   readonly bytes: number;
-  readonly diagnostics: readonly Diagnostic[];
-  /** Every line accounted for, as parseSs accounts for them (records = sockets counted). */
-  readonly account: LineAccount;
-  /** Lines skipped, by reason, with the first one's file line number. */
-  readonly skipped: readonly SkippedLines[];
 }
 
 export interface FileCountOptions {
@@ -38,8 +30,6 @@ export function countStatesSsFile(path: string, opts: FileCountOptions = {}): Fi
   const counts = emptyCounts();
   const diagnostics: Diagnostic[] = [];
   let buffer = Buffer.allocUnsafe(Math.max(64, opts.chunkBytes ?? 4 << 20));
-  let total = 0;
-  let lines = 0;
   let bytes = 0;
   let carry = 0;
   const account = { total: 0, blank: 0, header: 0, records: 0, rejected: 0, skipped: 0 };
@@ -65,8 +55,9 @@ export function countStatesSsFile(path: string, opts: FileCountOptions = {}): Fi
         continue;
       }
       const r = countStatesSs(buffer.subarray(0, cut), ssOpts);
+      // The lines of earlier chunks: this chunk's line numbers start after them.
+      const lines = account.total;
       for (const s of STATES) counts[s] += r.counts[s];
-      total += r.total;
       for (const d of r.diagnostics) {
         // countStatesSs warns once per call about a listing without a State column; once per file here.
         if (d.reason === STATELESS_REASON && lines > 0 && skipped.has(STATELESS_REASON)) continue;
@@ -77,7 +68,6 @@ export function countStatesSsFile(path: string, opts: FileCountOptions = {}): Fi
         const seen = skipped.get(s.reason);
         skipped.set(s.reason, seen ? { ...seen, count: seen.count + s.count } : { ...s, firstLine: s.firstLine + lines });
       }
-      lines += r.lines.total;
       buffer.copy(buffer, 0, cut, end);
       carry = end - cut;
       if (n === 0) break;
@@ -85,5 +75,5 @@ export function countStatesSsFile(path: string, opts: FileCountOptions = {}): Fi
   } finally {
     closeSync(fd);
   }
-  return { counts, total, lines, bytes, diagnostics, account, skipped: [...skipped.values()] };
+  return { counts, total: account.records, lines: account, bytes, diagnostics, skipped: [...skipped.values()] };
 }

@@ -11,10 +11,10 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { STATES, type TcpState } from "../../fsm/states.js";
 import { countStatesSsFile } from "../../monitor/count-file.js";
-import { countByState, type StateCounts } from "../../parse/count.js";
+import { countByState } from "../../parse/count.js";
 import { detectFormat, parseAuto, type Detection } from "../../parse/detect.js";
-import { countStatesSs } from "../../parse/ss.js";
-import type { Diagnostic, FormatName, LineAccount, SkippedLines } from "../../parse/types.js";
+import { countStatesSs, type StateCountResult } from "../../parse/ss.js";
+import type { FormatName } from "../../parse/types.js";
 import { UserError } from "../errors.js";
 import { fileError, printDiagnostics, readInputBytes, table } from "./parse-io.js";
 
@@ -29,18 +29,13 @@ export interface CountsOnlyOptions {
   readonly strict?: boolean;
 }
 
-interface Counted {
+interface Counted extends StateCountResult {
   readonly format: FormatName;
   readonly detection: Detection;
   /** "fast path": countStatesSs; "parser": the format's full parser, then countByState. */
   readonly countedBy: "fast path" | "parser";
   /** For the fast path: how much of each row was checked (CountOptions["check"]). */
   readonly check?: "state" | "row";
-  readonly counts: StateCounts;
-  readonly total: number;
-  readonly diagnostics: readonly Diagnostic[];
-  readonly lines: LineAccount;
-  readonly skipped: readonly SkippedLines[];
 }
 
 /** The first SAMPLE_BYTES of a file, cut after its last complete line. */
@@ -81,8 +76,7 @@ function count(file: string, opts: CountsOnlyOptions): Counted {
   if (format === "ss") {
     const check = opts.strict ? "row" : "state";
     if (input) {
-      const r = countStatesSs(input.bytes, { source, check, ...state });
-      return { format, detection, countedBy: "fast path", check, counts: r.counts, total: r.total, diagnostics: r.diagnostics, lines: r.lines, skipped: r.skipped };
+      return { format, detection, countedBy: "fast path", check, ...countStatesSs(input.bytes, { source, check, ...state }) };
     }
     let r;
     try {
@@ -90,7 +84,8 @@ function count(file: string, opts: CountsOnlyOptions): Counted {
     } catch (err) {
       throw fileError(file, err);
     }
-    return { format, detection, countedBy: "fast path", check, counts: r.counts, total: r.total, diagnostics: r.diagnostics, lines: r.account, skipped: r.skipped };
+    const { bytes: _bytes, ...counted } = r;
+    return { format, detection, countedBy: "fast path", check, ...counted };
   }
   const { bytes } = input ?? readInputBytes(file);
   const r = parseAuto(bytes.toString("utf8"), { source, format, ...state });
