@@ -7,7 +7,7 @@ describe("transition table", () => {
   it("has exactly one row for every (state, event) pair", () => {
     expect(TRANSITION_TABLE).toHaveLength(STATES.length * EVENTS.length);
     const keys = new Set(TRANSITION_TABLE.map((r) => `${r.state}/${r.event}`));
-    expect(keys.size).toBe(11 * 18);
+    expect(keys.size).toBe(11 * 26);
     for (const s of STATES) for (const e of EVENTS) expect(keys.has(`${s}/${e}`)).toBe(true);
   });
 

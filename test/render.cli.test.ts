@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { XMLValidator } from "fast-xml-parser";
-import { TRANSITION_TABLE } from "../src/fsm/index.js";
+import { SEGMENT_CHECKS, TRANSITION_TABLE } from "../src/fsm/index.js";
 import { renderFsmDocument, renderStateDiagram } from "../src/render/index.js";
 
 const CLI = join(import.meta.dirname, "..", "dist", "cli", "main.js");
@@ -20,13 +20,13 @@ describe("tcp-lifecycle fsm", () => {
     const r = run();
     expect(r.code).toBe(0);
     expect(r.out).toBe(renderFsmDocument());
-    expect(r.out.split("\n").filter((l) => /^\| [A-Z_0-9]+ \| /.test(l) && !l.startsWith("| State"))).toHaveLength(11 + 198);
+    expect(r.out.split("\n").filter((l) => /^\| [A-Z_0-9]+ \| /.test(l) && !l.startsWith("| State"))).toHaveLength(11 + SEGMENT_CHECKS.length + 286);
   });
 
-  it("--format json prints the table", () => {
+  it("--format json prints the segment checks and the table", () => {
     const r = run("--format", "json");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual(JSON.parse(JSON.stringify(TRANSITION_TABLE)));
+    expect(JSON.parse(r.out)).toEqual(JSON.parse(JSON.stringify({ checks: SEGMENT_CHECKS, transitions: TRANSITION_TABLE })));
   });
 
   it("--format svg with --highlight and --path", () => {
@@ -58,7 +58,7 @@ describe("docs/fsm-output.md", () => {
       if (Array.isArray(v)) v.forEach(walk);
       else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) { if (k !== "outcome") keys.add(k); walk(x); }
     };
-    walk(TRANSITION_TABLE);
+    walk({ checks: SEGMENT_CHECKS, transitions: TRANSITION_TABLE });
     for (const k of keys) expect(doc, k).toContain(`\`${k}\``);
     expect(doc).toContain("`outcome`");
   });

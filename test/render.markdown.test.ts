@@ -9,12 +9,12 @@ describe("renderFsmMarkdown", () => {
   const md = renderFsmMarkdown();
   const rows = dataRows(md);
 
-  it("has one data row per (state, event): 11 × 18", () => {
+  it("has one data row per (state, event): 11 × 26", () => {
     expect(rows).toHaveLength(STATES.length * EVENTS.length);
-    expect(rows).toHaveLength(198);
+    expect(rows).toHaveLength(286);
     expect(md.split("\n")[0]).toBe("| State | Event | Next state | Sends | Why | Reference |");
     for (const r of rows) expect(r).toHaveLength(6);
-    expect(new Set(rows.map((r) => `${r[0]}/${r[1]}`)).size).toBe(198);
+    expect(new Set(rows.map((r) => `${r[0]}/${r[1]}`)).size).toBe(286);
   });
 
   const find = (state: string, event: keyof typeof EVENT_LABELS): string[] =>
@@ -23,7 +23,9 @@ describe("renderFsmMarkdown", () => {
   it("writes transitions with next state, segments sent and reference", () => {
     expect(find("ESTABLISHED", "CLOSE").slice(2, 4)).toEqual(["if linger0: CLOSED; if unreadData: CLOSED; otherwise: FIN_WAIT_1", "if linger0: RST; if unreadData: RST; otherwise: FIN"]);
     expect(find("FIN_WAIT_1", "RCV_FIN_ACK_OF_FIN").slice(2, 4)).toEqual(["TIME_WAIT", "ACK"]);
-    expect(find("FIN_WAIT_1", "RCV_FIN")[5]).toBe("§3.10.7.4; §3.6 Fig. 13");
+    expect(find("FIN_WAIT_1", "RCV_FIN")[5]).toBe("§3.10.7.4 eighth; §3.6 Figure 13");
+    expect(find("ESTABLISHED", "RCV_RST_IN_WINDOW")[2]).toBe("if rfc5961 is on: ESTABLISHED; otherwise: CLOSED");
+    expect(find("ESTABLISHED", "RCV_RST_IN_WINDOW")[3]).toBe("if rfc5961 is on: ACK; otherwise: —");
     expect(find("SYN_RCVD", "RCV_RST")[2]).toBe("if passiveOpen: LISTEN; otherwise: CLOSED");
     expect(find("FIN_WAIT_2", "FIN_WAIT_2_TIMEOUT")[2]).toBe("if orphaned (linux profile): CLOSED; otherwise: — (ignored)");
     expect(find("TIME_WAIT", "RCV_FIN")[4]).toMatch(/\(restarts 2MSL\)$/);

@@ -71,8 +71,13 @@ describe("renderStateDiagram", () => {
     const byPair = new Map(diagramEdges().map((e) => [`${e.from}>${e.to}>${e.kind}`, e.labels]));
     expect(byPair.get("ESTABLISHED>FIN_WAIT_1>normal")).toEqual(["CLOSE / FIN"]);
     expect(byPair.get("SYN_SENT>SYN_RCVD>normal")).toEqual(["rcv SYN / SYN+ACK"]);
-    expect(byPair.get("SYN_RCVD>LISTEN>normal")).toEqual(["rcv RST [passiveOpen]"]);
-    expect(byPair.get("ESTABLISHED>CLOSED>reset")).toEqual(["CLOSE [linger0], CLOSE [unreadData], ABORT / RST", "rcv RST, user timeout"]);
+    expect(byPair.get("SYN_RCVD>LISTEN>normal")).toEqual([
+      "rcv SYN [linux, passiveOpen] / RST", "rcv SYN [passiveOpen], rcv RST [passiveOpen], rcv RST in window [passiveOpen, no rfc5961]",
+    ]);
+    expect(byPair.get("ESTABLISHED>CLOSED>reset")).toEqual([
+      "CLOSE [linger0], CLOSE [unreadData], ABORT, rcv SYN [no rfc5961] / RST", "rcv RST, rcv RST in window [no rfc5961], user timeout",
+    ]);
+    expect(byPair.get("TIME_WAIT>SYN_RCVD>normal")).toEqual(["rcv SYN [linux, passiveOpen] / SYN+ACK"]);
     expect(svg).toContain(">CLOSE / FIN<");
   });
 

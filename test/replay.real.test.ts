@@ -61,7 +61,7 @@ describe.each(["four-way-close-v4.pcap", "four-way-close-v6-nano.pcap"])("%s", (
     ]);
     const states = t.events.filter((e) => e.type === "state");
     expect(states.map((s) => (s.type === "state" ? `${s.endpoint}:${s.from}>${s.to}:${s.cause}:${s.ref}` : ""))).toContain(
-      "client:FIN_WAIT_2>TIME_WAIT:RCV_FIN_ACK_OF_FIN:§3.10.7.4",
+      "client:FIN_WAIT_2>TIME_WAIT:RCV_FIN_ACK_OF_FIN:§3.10.7.4 eighth",
     );
     // Time order; the sender's change comes before its segment, the receiver's after.
     const times = t.events.map((e) => e.t);

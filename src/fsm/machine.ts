@@ -7,7 +7,7 @@ import { PROFILES, type Profile, type ProfileName } from "./profiles.js";
 import { TRANSITION_TABLE, type Case, type Guard, type Outcome, type TableRow } from "./table.js";
 
 /** What the endpoint knows about itself beyond its state; every flag defaults to false. */
-export type EndpointFlags = Partial<Record<Exclude<Guard, "rfc1337">, boolean>>;
+export type EndpointFlags = Partial<Record<Exclude<Guard, "rfc1337" | "rfc5961">, boolean>>;
 
 const INDEX = new Map<string, TableRow>(TRANSITION_TABLE.map((row) => [`${row.state}/${row.event}`, row]));
 
@@ -22,6 +22,7 @@ function caseApplies(c: Case, profile: Profile, flags: EndpointFlags): boolean {
   if (c.profile !== undefined && c.profile !== profile.name) return false;
   if (c.when === undefined) return true;
   if (c.when === "rfc1337") return profile.rfc1337;
+  if (c.when === "rfc5961") return profile.rfc5961;
   return flags[c.when] === true;
 }
 

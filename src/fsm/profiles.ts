@@ -27,6 +27,15 @@ export interface Profile {
   readonly finWait2Timeout: number | null;
   /** RFC 1337 TIME_WAIT assassination protection: when on, a RST in TIME_WAIT is ignored. */
   readonly rfc1337: boolean;
+  /**
+   * RFC 5961 blind-attack protection, which RFC 9293 §3.10.7.4 recommends: a RST resets
+   * only when SEG.SEQ = RCV.NXT (in the window but not exact: a challenge ACK), and a SYN
+   * in a synchronized state draws a challenge ACK. Off: RFC 793's rules (any in-window
+   * RST resets; an in-window SYN draws a RST). Linux always implements it
+   * (net/ipv4/tcp_input.c tcp_validate_incoming()); turning it off there is a teaching
+   * switch, not a sysctl.
+   */
+  readonly rfc5961: boolean;
   /** Initial retransmission timeout, seconds (RFC 6298 §2.1: 1 s). */
   readonly initialRto: number;
   /** Upper bound of the backed-off RTO, seconds. */
@@ -51,6 +60,8 @@ export const PROFILES: Record<ProfileName, Profile> = {
     finWait2Timeout: null,
     // RFC 9293 §3.10.7.4: a RST in TIME_WAIT deletes the TCB; RFC 1337's fix is optional.
     rfc1337: false,
+    // RFC 9293 §3.10.7.4: "RFC 5961 SHOULD be implemented".
+    rfc5961: true,
     initialRto: 1,
     maxRto: 60,
     maxRetries: 15,
@@ -68,6 +79,8 @@ export const PROFILES: Record<ProfileName, Profile> = {
     finWait2Timeout: 60,
     // net.ipv4.tcp_rfc1337 defaults to 0: an in-window RST kills a TIME_WAIT socket.
     rfc1337: false,
+    // tcp_validate_incoming(): exact-RST check and challenge ACKs since Linux 3.6.
+    rfc5961: true,
     // TCP_TIMEOUT_INIT (1 s) and TCP_RTO_MAX (120 s).
     initialRto: 1,
     maxRto: 120,
@@ -82,4 +95,25 @@ export const PROFILES: Record<ProfileName, Profile> = {
 
 export function isProfileName(value: string): value is ProfileName {
   return (PROFILE_NAMES as readonly string[]).includes(value);
+}
+
+/** Switches a scenario, a script or the command line may change on a profile. */
+export interface ProfileOverrides {
+  /** RFC 5961 protection on or off (default: the profile's, on in both). */
+  readonly rfc5961?: boolean;
+}
+
+/**
+ * The profile with its overrides applied. An unchanged profile is returned as the shared
+ * object, so callers that memoise per profile keep one cache for it.
+ */
+export function profileWith(profile: Profile | ProfileName, overrides: ProfileOverrides = {}): Profile {
+  const p = typeof profile === "string" ? PROFILES[profile] : profile;
+  if (overrides.rfc5961 === undefined || overrides.rfc5961 === p.rfc5961) return p;
+  return { ...p, rfc5961: overrides.rfc5961 };
+}
+
+/** A key that tells profiles with different switches apart (for memo caches). */
+export function profileKey(p: Profile): string {
+  return `${p.name}${p.rfc5961 ? "" : "/no-rfc5961"}${p.rfc1337 ? "/rfc1337" : ""}`;
 }

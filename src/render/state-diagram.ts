@@ -97,10 +97,19 @@ export interface DiagramEdge {
   readonly labels: readonly string[];
 }
 
-const RESET_EVENTS: ReadonlySet<TcpEvent> = new Set<TcpEvent>(["ABORT", "RCV_RST", "USER_TIMEOUT"]);
+const RESET_EVENTS: ReadonlySet<TcpEvent> = new Set<TcpEvent>(["ABORT", "RCV_RST", "RCV_RST_IN_WINDOW", "USER_TIMEOUT"]);
 
-function shortCondition(c: Case): string {
-  const parts = [c.profile, c.when].filter((p): p is NonNullable<typeof p> => p !== undefined);
+/**
+ * A case's condition, short: its profile and guard, and "no rfc5961" / "no rfc1337" when an
+ * earlier case of the row took the profile switch (so this one applies only with it off).
+ */
+function shortCondition(cases: readonly Case[], i: number): string {
+  const c = cases[i]!;
+  const parts: string[] = [c.profile, c.when].filter((p): p is NonNullable<typeof p> => p !== undefined);
+  for (const earlier of cases.slice(0, i)) {
+    if ((earlier.when === "rfc5961" || earlier.when === "rfc1337") && earlier.profile === undefined &&
+      !parts.includes(`no ${earlier.when}`)) parts.push(`no ${earlier.when}`);
+  }
   return parts.length === 0 ? "" : ` [${parts.join(", ")}]`;
 }
 
@@ -108,7 +117,7 @@ function shortCondition(c: Case): string {
 export function diagramEdges(): DiagramEdge[] {
   const groups = new Map<string, { from: TcpState; to: TcpState; kind: EdgeKind; bySend: Map<string, string[]> }>();
   for (const row of TRANSITION_TABLE) {
-    for (const c of row.cases) {
+    for (const [i, c] of row.cases.entries()) {
       const o = c.outcome;
       if (o.kind !== "transition" || o.next === row.state) continue;
       const kind: EdgeKind =
@@ -123,7 +132,7 @@ export function diagramEdges(): DiagramEdge[] {
       const list = g.bySend.get(sent) ?? [];
       // RFC 9293's CLOSE is both close() and shutdown(SHUT_WR) (they differ only in the
       // guarded cases, which keep their condition); one word keeps the figure readable.
-      const ev = (row.event === "SHUTDOWN_WRITE" ? EVENT_LABELS.CLOSE : EVENT_LABELS[row.event]) + shortCondition(c);
+      const ev = (row.event === "SHUTDOWN_WRITE" ? EVENT_LABELS.CLOSE : EVENT_LABELS[row.event]) + shortCondition(row.cases, i);
       if (!list.includes(ev)) list.push(ev);
       g.bySend.set(sent, list);
     }

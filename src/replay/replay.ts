@@ -83,7 +83,7 @@ export function replaySegments(segments: readonly PcapSegment[], options: Replay
       // The sender's change precedes its segment; the receiver's, and a crossing FIN taken late, follow it.
       for (const step of moves.filter((m) => m.endpoint === r.from && m.arrivedWith === undefined)) events.push(change(step));
       const segment: SegmentRecord = {
-        type: "segment", t: r.t, from: r.from, to: r.to, flags: r.flags, seq: r.seq, ack: r.ack, len: r.len,
+        type: "segment", t: r.t, from: r.from, to: r.to, flags: r.flags, seq: r.seq, ack: r.ack, len: r.len, win: r.window,
         dropped: false, arrives: r.t, retransmission: r.retransmission, explanation: explain(i),
       };
       events.push(segment);

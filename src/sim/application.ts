@@ -7,7 +7,9 @@
 import type { Outcome } from "../fsm/table.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
-import { ABORT, ACTIVE_OPEN, CLOSE, PASSIVE_OPEN, SEND, SHUTDOWN_WRITE, F_LINGER0, F_ORPHANED, F_PASSIVE, F_UNREAD } from "./decisions.js";
+import {
+  ABORT, ACTIVE_OPEN, CLOSE, PASSIVE_OPEN, SEND, SHUTDOWN_READ, SHUTDOWN_WRITE, F_LINGER0, F_ORPHANED, F_PASSIVE, F_UNREAD,
+} from "./decisions.js";
 import { fire } from "./transitions.js";
 import { maybeStartFinWait2 } from "./timers.js";
 
@@ -22,27 +24,32 @@ function freshIss(sim: Simulation, ep: Endpoint): void {
   ep.retries = 0;
 }
 
-export function runStep(sim: Simulation, ep: Endpoint, idx: number): void {
-  const step = ep.steps[idx]!;
+/** A user call, as a scenario step or a script's system call names it. */
+export type UserCall = "listen" | "connect" | "send" | "close" | "shutdown" | "shutdown-read" | "abort" | "read";
+
+/**
+ * Carry out a user call on an endpoint: the table event it is, with the guards set first.
+ * Returns the table's outcome ("error" = the call is refused). `read` consumes all unread
+ * data and returns an "ignored" outcome.
+ */
+export function userCall(sim: Simulation, ep: Endpoint, call: UserCall, bytes = 0, linger0 = false): Outcome {
   let o: Outcome;
-  switch (step.do) {
+  switch (call) {
     case "listen":
       freshIss(sim, ep);
       ep.fl |= F_PASSIVE;
-      o = fire(sim, ep, PASSIVE_OPEN, 0, 0, 0, 0, 0);
-      break;
+      return fire(sim, ep, PASSIVE_OPEN, 0, 0, 0, 0, 0);
     case "connect":
       freshIss(sim, ep);
       ep.fl &= ~F_PASSIVE;
-      o = fire(sim, ep, ACTIVE_OPEN, 0, 0, 0, 0, 0);
-      break;
+      return fire(sim, ep, ACTIVE_OPEN, 0, 0, 0, 0, 0);
     case "send":
-      o = fire(sim, ep, SEND, 0, 0, 0, 0, step.bytes);
+      o = fire(sim, ep, SEND, 0, 0, 0, 0, bytes);
       // §3.10.2: before ESTABLISHED the data is queued, and sent on opening.
-      if (o.kind === "ignored" && (ep.state === "SYN_SENT" || ep.state === "SYN_RCVD")) ep.pending += step.bytes;
-      break;
+      if (o.kind === "ignored" && (ep.state === "SYN_SENT" || ep.state === "SYN_RCVD")) ep.pending += bytes;
+      return o;
     case "close": {
-      if (step.linger0) ep.fl |= F_LINGER0;
+      if (linger0) ep.fl |= F_LINGER0;
       if (ep.unread > 0) ep.fl |= F_UNREAD;
       else ep.fl &= ~F_UNREAD;
       o = fire(sim, ep, CLOSE, 0, 0, 0, 0, 0);
@@ -52,19 +59,26 @@ export function runStep(sim: Simulation, ep: Endpoint, idx: number): void {
         ep.fl |= F_ORPHANED;
         if (!wasOrphan) maybeStartFinWait2(sim, ep);
       }
-      break;
+      return o;
     }
     case "shutdown":
-      o = fire(sim, ep, SHUTDOWN_WRITE, 0, 0, 0, 0, 0);
-      break;
+      return fire(sim, ep, SHUTDOWN_WRITE, 0, 0, 0, 0, 0);
+    case "shutdown-read":
+      return fire(sim, ep, SHUTDOWN_READ, 0, 0, 0, 0, 0);
     case "abort":
-      o = fire(sim, ep, ABORT, 0, 0, 0, 0, 0);
-      break;
+      return fire(sim, ep, ABORT, 0, 0, 0, 0, 0);
     case "read":
       ep.unread = 0;
       ep.fl &= ~F_UNREAD;
-      return;
+      return READ_DONE;
   }
+}
+
+const READ_DONE: Outcome = { kind: "ignored", reason: "the application read its data", ref: "§3.10.3" };
+
+export function runStep(sim: Simulation, ep: Endpoint, idx: number): void {
+  const step = ep.steps[idx]!;
+  const o = userCall(sim, ep, step.do, step.bytes, step.linger0);
   if (o.kind === "error") {
     const where = step.at !== undefined ? `at ${step.at}s` : `on ${step.on}`;
     sim.diagnostics.push(`t=${sim.now / 1e6}s ${ep.name} step "${step.do}" (${where}) refused in ${ep.state}: ${o.reason} (${o.ref})`);

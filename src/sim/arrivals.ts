@@ -1,129 +1,92 @@
 /**
- * Segment arrivals (RFC 9293 §3.10.7): each arriving segment is checked against the TCB —
- * the ACK in SYN_SENT, the RST's sequence number, the acceptability test (§3.10.7.4
- * "first"), the ACK field ("fifth") — and classified into a table event by its control bits
- * and by whether it acknowledges our FIN. The table decides what the event does.
+ * Segment arrivals (RFC 9293 §3.10.7). The segment is judged by the rules of
+ * src/fsm/checks.ts (./judge.ts): where it falls against the window, its RST and SYN bits,
+ * its ACK field. The judgement is a list of table events, and the table decides what each
+ * one does. This file only keeps the books the table abstracts: RCV.NXT over accepted data
+ * and FINs, SND.UNA over acceptable ACKs, the peer's ISN, and a new incarnation when a SYN
+ * reopens a TIME_WAIT 4-tuple.
  */
 import type { SimEvent } from "./heap.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
-import { ACK, FIN, RST, SYN, WINDOW, add, le, lt, span } from "./segment.js";
-import { RCV_ACK, RCV_ACK_OF_FIN, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_RST, RCV_SYN, RCV_SYN_ACK, lookup } from "./decisions.js";
-import { apply, fire } from "./transitions.js";
-import { emit } from "./sending.js";
+import { ACK, SYN, add, le, lt, span } from "./segment.js";
+import {
+  F_PASSIVE, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_OUT_OF_ORDER, RCV_SYN, RCV_SYN_ACK, lookup,
+} from "./decisions.js";
+import { apply } from "./transitions.js";
 import { restartRetransmit } from "./timers.js";
 import { TRIGGER_INDEX, trigger } from "./steps.js";
-import { Why } from "./explain.js";
+import { judge } from "./judge.js";
 
+/**
+ * Linux gives a connection that reuses a TIME_WAIT 4-tuple an ISS above the old one:
+ * tw_snd_nxt + 65535 + 2 (tcp_timewait_state_process(), TCP_TW_SYN).
+ */
+const REUSE_ISS_GAP = 65537;
 
 export function receive(sim: Simulation, ep: Endpoint, ev: SimEvent): void {
   const f = ev.a, seq = ev.seq, ack = ev.ack, len = ev.len;
-  const st = ep.state;
-  if (st === "CLOSED" || st === "LISTEN") {
-    // §3.10.7.1–2: classify by control bits; the table answers with RST or a SYN+ACK.
-    let ei: number;
-    if (f & RST) ei = RCV_RST;
-    else if (f & SYN) ei = f & ACK ? RCV_SYN_ACK : RCV_SYN;
-    else if (f & FIN) ei = RCV_FIN;
-    else if (len > 0) ei = RCV_DATA;
-    else ei = RCV_ACK;
-    if (ei === RCV_SYN && st === "LISTEN") {
-      ep.rcvNxt = add(seq, 1);
-      ep.haveRcv = true;
-    }
-    fire(sim, ep, ei, f, seq, ack, len, 0);
-    return;
+  const segLen = span(f, len);
+  const j = judge(sim.profile, ep, f, seq, ack, len, segLen);
+  const ev0 = j.events[0]!;
+  // §3.10.7.4 fifth: an acceptable ACK advances SND.UNA before the text is processed. In
+  // SYN_SENT only a SYN+ACK carries one we take (an ACK alone is dropped there).
+  if (f & ACK && (j.rule.event === "BY_CONTROL_BITS" || ev0 === RCV_OUT_OF_ORDER) && ep.state !== "CLOSED" &&
+    ep.state !== "LISTEN" && (ep.state !== "SYN_SENT" || f & SYN) && lt(ep.sndUna, ack) && le(ack, ep.sndNxt)) {
+    ackAdvance(sim, ep, ack);
   }
-  if (st === "SYN_SENT") {
-    // §3.10.7.3: first the ACK, then RST, then SYN.
-    const ackOk = (f & ACK) !== 0 && ack === ep.sndNxt;
-    if (f & RST) {
-      if (ackOk) fire(sim, ep, RCV_RST, f, seq, ack, len, 0);
-      return;
-    }
-    if (f & ACK && !ackOk) {
-      fire(sim, ep, RCV_ACK, f, seq, ack, len, 0); // the table answers an unacceptable ACK with RST
-      return;
-    }
-    if (f & SYN) {
-      ep.rcvNxt = add(seq, 1);
-      ep.haveRcv = true;
-      if (f & ACK) {
-        ackAdvance(sim, ep, ack);
-        fire(sim, ep, RCV_SYN_ACK, f, seq, ack, len, 0);
-      } else {
-        fire(sim, ep, RCV_SYN, f, seq, ack, len, 0);
-      }
-    }
-    return; // neither SYN nor RST: drop
-  }
-  // Synchronized states (and SYN_RCVD).
-  if (f & RST) {
-    // §3.10.7.4 first check for RST: the sequence number must be in the window.
-    if (le(ep.rcvNxt, seq) && lt(seq, add(ep.rcvNxt, WINDOW))) fire(sim, ep, RCV_RST, f, seq, ack, len, 0);
-    return;
-  }
-  if (f & SYN) {
-    if (f & ACK && st === "SYN_RCVD") {
-      // Simultaneous open: the SYN+ACK must acknowledge our SYN.
-      if (ack !== ep.sndNxt) return;
-      ackAdvance(sim, ep, ack);
-    }
-    fire(sim, ep, f & ACK ? RCV_SYN_ACK : RCV_SYN, f, seq, ack, len, 0);
-    return;
-  }
-  if (!(f & ACK)) return; // §3.10.7.4 fifth: "if the ACK bit is off drop the segment"
-  if (lt(ep.sndNxt, ack)) {
-    emit(sim, ep, ACK, ep.sndNxt, ep.rcvNxt, 0, Why.DupAck, false); // acks something not yet sent
-    return;
-  }
-  const finWasAcked = ep.finSent && lt(ep.finSeq, ep.sndUna);
-  if (lt(ep.sndUna, ack)) ackAdvance(sim, ep, ack);
-  if (st === "SYN_RCVD" && !lt(ep.iss, ep.sndUna)) return; // our SYN is not acknowledged yet
-  const acksFin = ep.finSent && lt(ep.finSeq, ack);
-  if (len === 0 && !(f & FIN)) {
-    fire(sim, ep, acksFin ? RCV_ACK_OF_FIN : RCV_ACK, f, seq, ack, len, 0);
-    return;
-  }
-  if (seq === ep.rcvNxt) {
-    if (len > 0) {
-      // §3.10.7.4 processes the ACK field before the text: a data segment that newly
-      // acknowledges our FIN moves FIN_WAIT_1 on first.
-      if (acksFin && !finWasAcked) fire(sim, ep, RCV_ACK_OF_FIN, f, seq, ack, 0, 0);
-      const o = lookup(sim.profile, ep.si, RCV_DATA, ep.fl);
-      if (o.kind === "transition") {
-        ep.rcvNxt = add(ep.rcvNxt, len);
-        if (!ep.autoRead) ep.unread += len;
-        apply(sim, ep, o, RCV_DATA, f, seq, ack, len, 0);
-        trigger(sim, ep, TRIGGER_INDEX.data);
-      }
-      if (ep.state === "CLOSED" || !(f & FIN)) return;
-    }
-    const ei = acksFin ? RCV_FIN_ACK_OF_FIN : RCV_FIN;
+  for (let i = 0; i < j.events.length; i++) {
+    const ei = j.events[i]!;
     const o = lookup(sim.profile, ep.si, ei, ep.fl);
-    if (o.kind === "transition") {
-      ep.rcvNxt = add(ep.rcvNxt, 1);
-      ep.finRcvd = true;
+    if (o.kind !== "transition") continue;
+    if (ei === RCV_SYN || ei === RCV_SYN_ACK) {
+      const reopen = ep.state === "TIME_WAIT" && o.next === "SYN_RCVD";
+      if (reopen) newIncarnation(ep);
+      if (ep.state === "LISTEN" || ep.state === "SYN_SENT" || reopen) {
+        // The peer's ISN, and data on a SYN+ACK is accepted (ack = IRS + 1 + len).
+        ep.irs = seq;
+        ep.haveRcv = true;
+        const text = ei === RCV_SYN_ACK && !o.discardsText ? len : 0;
+        ep.rcvNxt = add(seq, 1 + text);
+        if (text > 0 && !ep.autoRead) ep.unread += text;
+      }
       apply(sim, ep, o, ei, f, seq, ack, len, 0);
-      trigger(sim, ep, TRIGGER_INDEX.eof);
+      if (ei === RCV_SYN_ACK && len > 0 && !o.discardsText) trigger(sim, ep, TRIGGER_INDEX.data);
+    } else if (ei === RCV_DATA) {
+      // Trimmed to what is new (the checks let through a segment that overlaps RCV.NXT).
+      const fresh = add(seq, len) - ep.rcvNxt >>> 0;
+      if (o.next !== "CLOSED") {
+        ep.rcvNxt = add(ep.rcvNxt, fresh);
+        if (!ep.autoRead) ep.unread += fresh;
+      }
+      apply(sim, ep, o, ei, f, seq, ack, len, 0);
+      if (ep.state !== "CLOSED") trigger(sim, ep, TRIGGER_INDEX.data);
+    } else if (ei === RCV_FIN || ei === RCV_FIN_ACK_OF_FIN) {
+      const first = !ep.finRcvd && o.next !== "CLOSED";
+      if (first) {
+        ep.rcvNxt = add(ep.rcvNxt, 1);
+        ep.finRcvd = true;
+      }
+      apply(sim, ep, o, ei, f, seq, ack, len, 0);
+      if (first) trigger(sim, ep, TRIGGER_INDEX.eof);
+    } else {
+      apply(sim, ep, o, ei, f, seq, ack, len, 0);
     }
-    return;
-  }
-  if (f & FIN && ep.finRcvd && add(seq, len + 1) === ep.rcvNxt) {
-    // A retransmitted FIN: the table ACKs it again (and restarts 2MSL in TIME_WAIT).
-    fire(sim, ep, acksFin ? RCV_FIN_ACK_OF_FIN : RCV_FIN, f, seq, ack, len, 0);
-    return;
-  }
-  // An out-of-order segment still carries an ACK field, processed above (§3.10.7.4 fifth):
-  // when it newly acknowledges our FIN, FIN_WAIT_1, CLOSING or LAST_ACK must move on, or
-  // the endpoint would sit in FIN_WAIT_1 with nothing left to retransmit and no timer.
-  if (acksFin && !finWasAcked) {
-    fire(sim, ep, RCV_ACK_OF_FIN, f, seq, ack, 0, 0);
     if (ep.state === "CLOSED") return;
   }
-  // Its text and FIN wait for the gap (no reassembly queue in this simulator): answer with
-  // an ACK saying what we expect, as for an old duplicate (§3.10.7.4 first check).
-  emit(sim, ep, ACK, ep.sndNxt, ep.rcvNxt, 0, Why.DupAck, false);
+}
+
+/** A SYN reopens a TIME_WAIT 4-tuple (Linux TCP_TW_SYN): a fresh TCB with a higher ISS. */
+function newIncarnation(ep: Endpoint): void {
+  ep.iss = add(ep.sndNxt, REUSE_ISS_GAP);
+  ep.sndUna = ep.sndNxt = ep.iss;
+  ep.synSent = ep.finSent = ep.finRcvd = false;
+  ep.rtxHead = ep.rtxTail = 0;
+  ep.genTw++;
+  ep.retries = 0;
+  ep.unread = 0;
+  // The listener owns the new connection: it is neither orphaned nor lingering.
+  ep.fl &= F_PASSIVE;
 }
 
 /** §3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT advances SND.UNA and frees the queue. */

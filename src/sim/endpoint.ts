@@ -21,6 +21,10 @@ export class Endpoint {
   sndUna: number;
   sndNxt: number;
   rcvNxt = 0;
+  /** The peer's initial sequence number (IRS), once its SYN has been received. */
+  irs = 0;
+  /** RCV.WND: the receive window this endpoint advertises and checks segments against. */
+  rcvWnd: number;
   /** The peer's SYN has been received, so rcvNxt means something. */
   haveRcv = false;
   synSent = false;
@@ -62,7 +66,9 @@ export class Endpoint {
     /** Step indices by trigger (see TRIGGER_INDEX). */
     readonly waiting: Waiting,
     initialRto: number,
+    rcvWnd: number,
   ) {
+    this.rcvWnd = rcvWnd;
     this.state = "CLOSED";
     this.si = SI.CLOSED;
     this.iss = iss;

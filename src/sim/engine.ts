@@ -19,13 +19,14 @@
  * explanations are constant sentences picked by code; flag arrays are shared constants.
  * Pure core: no Node imports.
  */
-import { PROFILES } from "../fsm/profiles.js";
+import { profileWith } from "../fsm/profiles.js";
 import type { ProfileName } from "../fsm/profiles.js";
 import type { TcpState } from "../fsm/states.js";
 import type { EndpointName, Trace } from "./trace.js";
 import type { Scenario } from "./scenario.js";
 import type { Endpoint } from "./endpoint.js";
 import { Simulation } from "./simulation.js";
+import type { SimEvent } from "./heap.js";
 import { K_ARRIVE, K_DELACK, K_FIN_WAIT_2, K_RTX, K_STEP, K_TIME_WAIT, us } from "./clock.js";
 import { F_PASSIVE, SI } from "./decisions.js";
 import { add } from "./segment.js";
@@ -39,6 +40,8 @@ import { runStep } from "./application.js";
 export interface SimulationOptions {
   /** Overrides the scenario's profile. */
   readonly profile?: ProfileName;
+  /** Overrides the scenario's RFC 5961 switch. */
+  readonly rfc5961?: boolean;
   /** Overrides the scenario's seed. */
   readonly seed?: number;
   /** Safety net against runaway scenarios; default 5,000,000 processed events. */
@@ -82,23 +85,7 @@ function run(sim: Simulation, maxEvents: number): SimulationResult {
       }
       break;
     }
-    // A cancelled timer is left in the heap and skipped here (cheaper than removing it).
-    if (ev.kind !== K_ARRIVE && ev.kind !== K_STEP && !isLive(sim, ev)) continue;
-    processed++;
-    sim.now = ev.t;
-    const ep = sim.eps[ev.ep]!;
-    switch (ev.kind) {
-      case K_ARRIVE:
-        sim.arriving = ev.seg;
-        receive(sim, ep, ev);
-        sim.arriving = -1;
-        break;
-      case K_RTX: onRetransmitTimeout(sim, ep, ev.a); break;
-      case K_TIME_WAIT: onTimeWaitTimeout(sim, ep, ev.a); break;
-      case K_FIN_WAIT_2: onFinWait2Timeout(sim, ep, ev.a); break;
-      case K_DELACK: onDelayedAckTimeout(sim, ep, ev.a); break;
-      case K_STEP: runStep(sim, ep, ev.a); break;
-    }
+    if (dispatch(sim, ev)) processed++;
   }
   const trace: Trace = {
     name: sim.sc.name,
@@ -109,6 +96,29 @@ function run(sim: Simulation, maxEvents: number): SimulationResult {
     initial: sim.sc.start === "established" ? START_ESTABLISHED : START_CLOSED,
   };
   return { trace, diagnostics: sim.diagnostics, quiescent: !stoppedEarly, endTime: sim.now / 1e6, segments: sim.segments };
+}
+
+/**
+ * Carry out one agenda event; false when it was a cancelled timer (left in the heap and
+ * skipped here, cheaper than removing it). Shared with the scripted endpoint (./scripted.ts).
+ */
+export function dispatch(sim: Simulation, ev: SimEvent): boolean {
+  if (ev.kind !== K_ARRIVE && ev.kind !== K_STEP && !isLive(sim, ev)) return false;
+  sim.now = ev.t;
+  const ep = sim.eps[ev.ep]!;
+  switch (ev.kind) {
+    case K_ARRIVE:
+      sim.arriving = ev.seg;
+      receive(sim, ep, ev);
+      sim.arriving = -1;
+      break;
+    case K_RTX: onRetransmitTimeout(sim, ep, ev.a); break;
+    case K_TIME_WAIT: onTimeWaitTimeout(sim, ep, ev.a); break;
+    case K_FIN_WAIT_2: onFinWait2Timeout(sim, ep, ev.a); break;
+    case K_DELACK: onDelayedAckTimeout(sim, ep, ev.a); break;
+    case K_STEP: runStep(sim, ep, ev.a); break;
+  }
+  return true;
 }
 
 /** Drains the agenda: is any segment still in flight or any timer still running? */
@@ -132,7 +142,8 @@ function preEstablish(sim: Simulation, c: Endpoint, s: Endpoint): void {
 
 /** Run a validated scenario. Deterministic: the same scenario, profile and seed give the same trace. */
 export function runScenario(scenario: Scenario, opts: SimulationOptions = {}): SimulationResult {
-  const profile = PROFILES[opts.profile ?? scenario.profile];
+  const rfc5961 = opts.rfc5961 ?? scenario.rfc5961;
+  const profile = profileWith(opts.profile ?? scenario.profile, rfc5961 === undefined ? {} : { rfc5961 });
   const seed = (opts.seed ?? scenario.seed) >>> 0;
   return run(new Simulation(scenario, profile, seed), opts.maxEvents ?? 5_000_000);
 }

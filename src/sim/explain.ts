@@ -19,6 +19,7 @@ export const Why = {
   RstRefuse: 13,
   Retransmit: 14,
   Duplicate: 15,
+  ChallengeAck: 16,
 } as const;
 export type Why = (typeof Why)[keyof typeof Why];
 
@@ -39,6 +40,7 @@ const TEXT: readonly string[] = [
   "RST: no connection here matches this segment, so it is refused.",
   "Retransmission: no ACK came before the retransmission timer expired, so the oldest unacknowledged segment goes again and the timeout doubles.",
   "A second copy of a segment: the link duplicated it.",
+  "Challenge ACK (RFC 5961): says what the sender expects next, in answer to a SYN or a RST that is not exactly at RCV.NXT; a peer that really lost the connection answers with a RST at that number.",
 ];
 
 const LOST = TEXT.map((s) => `${s.slice(0, -1)}, but the link lost it.`);

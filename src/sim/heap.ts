@@ -49,6 +49,11 @@ export class EventQueue {
     items[i] = ev;
   }
 
+  /** The earliest event, left in place. */
+  peek(): SimEvent | undefined {
+    return this.items[0];
+  }
+
   pop(): SimEvent | undefined {
     const items = this.items;
     const top = items[0];

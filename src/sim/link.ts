@@ -41,7 +41,7 @@ export function transmit(sim: Simulation, ep: Endpoint, flags: number, seq: numb
   const to = 1 - ep.id;
   const arrives = t + sim.delayUs + extra;
   recordSegment(sim, ep, flags, seq, ack, len, dropped, arrives, retransmission, why);
-  if (dropped) return;
+  if (dropped || sim.scripted) return;
   sim.q.push(arrives, K_ARRIVE, to, flags, seq, ack, len, sim.segments - 1);
   if (duplicate) {
     recordSegment(sim, ep, flags, seq, ack, len, false, arrives + dupExtra, retransmission, Why.Duplicate);
@@ -64,8 +64,10 @@ function recordSegment(sim: Simulation, ep: Endpoint, flags: number, seq: number
   sim.segments++;
   const t = sim.now / 1e6, to = ep.id === 0 ? "server" : "client", f = FLAG_ARRAYS[flags]!, at = dropped ? null : arrives / 1e6;
   const explanation = explainSegment(why as Why, dropped);
+  // A RST in reply to a segment advertises no window (Linux tcp_v4_send_reset()).
+  const win = sim.replyRst ? 0 : ep.rcvWnd;
   // Two literals, not a spread: the record is built once per segment on the hot path.
   sim.events.push(sim.arriving < 0
-    ? { type: "segment", t, from: ep.name, to, flags: f, seq, ack, len, dropped, arrives: at, retransmission, explanation }
-    : { type: "segment", t, from: ep.name, to, flags: f, seq, ack, len, dropped, arrives: at, retransmission, causeSegment: sim.arriving, explanation });
+    ? { type: "segment", t, from: ep.name, to, flags: f, seq, ack, len, win, dropped, arrives: at, retransmission, explanation }
+    : { type: "segment", t, from: ep.name, to, flags: f, seq, ack, len, win, dropped, arrives: at, retransmission, causeSegment: sim.arriving, explanation });
 }

@@ -72,13 +72,20 @@ export interface EndpointOptions {
   readonly delayedAck: boolean;
   /** The application reads received data at once; false keeps it unread until a `read` step. */
   readonly autoRead: boolean;
+  /** RCV.WND, bytes: advertised in every segment's window field and used by the sequence checks. */
+  readonly window: number;
 }
+
+/** The receive window an endpoint has unless a scenario or script sets it (no window scaling). */
+export const DEFAULT_WINDOW = 65535;
 
 export interface Scenario {
   readonly name: string;
   readonly title: string;
   readonly description: string;
   readonly profile: ProfileName;
+  /** RFC 5961 on or off; absent: the profile's setting (on in both). */
+  readonly rfc5961?: boolean;
   readonly seed: number;
   readonly start: Start;
   readonly endpoints: Readonly<Record<EndpointName, EndpointOptions>>;
@@ -106,11 +113,11 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : v === undefined ? "nothing" : JSON.stringify(v) ?? String(v));
 
-const TOP_KEYS = ["name", "title", "description", "profile", "seed", "start", "delayedAck", "endpoints", "link", "steps", "until"];
+const TOP_KEYS = ["name", "title", "description", "profile", "rfc5961", "seed", "start", "delayedAck", "endpoints", "link", "steps", "until"];
 const STEP_KEYS = ["at", "on", "after", "do", "bytes", "linger0"];
 const LINK_KEYS = ["delay", "loss", "duplicate", "reorder", "reorderDelay", "rules"];
 const RULE_KEYS = ["action", "from", "flags", "data", "retransmission", "after", "before", "nth", "by"];
-const EP_KEYS = ["delayedAck", "autoRead"];
+const EP_KEYS = ["delayedAck", "autoRead", "window"];
 
 class Checker {
   readonly errors: ScenarioError[] = [];
@@ -285,7 +292,11 @@ export function validateScenario(input: unknown): ScenarioResult {
     if (o !== undefined && !isObj(o)) c.err(path, `expected an object with ${EP_KEYS.join(", ")}, got ${show(o)}`);
     const obj = isObj(o) ? o : {};
     c.keys(obj, path, EP_KEYS);
-    endpoints[ep] = { delayedAck: c.bool(obj, "delayedAck", path, delayedAck), autoRead: c.bool(obj, "autoRead", path, true) };
+    endpoints[ep] = {
+      delayedAck: c.bool(obj, "delayedAck", path, delayedAck),
+      autoRead: c.bool(obj, "autoRead", path, true),
+      window: c.num(obj, "window", path, DEFAULT_WINDOW, { min: 1, max: 65535, integer: true }),
+    };
   }
   const steps = { client: [] as Step[], server: [] as Step[] };
   const stRaw = input.steps;
@@ -306,11 +317,13 @@ export function validateScenario(input: unknown): ScenarioResult {
       });
     }
   }
+  const rfc5961 = input.rfc5961 === undefined ? undefined : c.bool(input, "rfc5961", "", true);
   const scenario: Scenario = {
     name,
     title: c.str(input, "title", "", name),
     description: c.str(input, "description", "", ""),
     profile,
+    ...(rfc5961 !== undefined ? { rfc5961 } : {}),
     seed,
     start,
     endpoints,

@@ -8,7 +8,10 @@ import type { TcpState } from "../fsm/states.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
 import { ACK, FIN, PSH, RST, SYN, MSS, add, span } from "./segment.js";
-import { CLOSE, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_SYN, RCV_SYN_ACK, F_LINGER0 } from "./decisions.js";
+import {
+  CLOSE, F_LINGER0, RCV_BAD_ACK, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_OUT_OF_ORDER, RCV_RST_IN_WINDOW, RCV_SYN,
+  RCV_SYN_ACK, isSegmentEvent,
+} from "./decisions.js";
 import { armRetransmit, holdAck } from "./timers.js";
 import { transmit } from "./link.js";
 import { Why } from "./explain.js";
@@ -32,7 +35,7 @@ export function sendSyn(sim: Simulation, ep: Endpoint, withAck: boolean, from: T
     ep.sndNxt = add(ep.iss, 1);
     queue(ep, ep.iss, SYN, 0);
   } else {
-    // SYN_RCVD answering a retransmitted SYN resends its SYN+ACK (§3.10.7.4).
+    // SYN_RCVD answering the peer's SYN again resends its SYN+ACK (Linux tcp_check_req()).
     again = from === "SYN_RCVD";
   }
   if (withAck) emit(sim, ep, SYN | ACK, ep.iss, ep.rcvNxt, 0, again ? Why.Retransmit : Why.SynAck, again);
@@ -45,6 +48,7 @@ export function sendAck(sim: Simulation, ep: Endpoint, ei: number, from: TcpStat
   if (ei === RCV_DATA) why = Why.DataAck;
   else if (ei === RCV_FIN || ei === RCV_FIN_ACK_OF_FIN) why = Why.FinAck;
   else if (ei === RCV_SYN_ACK && from === "SYN_SENT") why = Why.HandshakeAck;
+  else if (ei === RCV_SYN || ei === RCV_RST_IN_WINDOW) why = Why.ChallengeAck;
   // Delayed ACK (RFC 1122 §4.2.3.2) for data, and for the FIN that moves us to CLOSE_WAIT:
   // Linux tcp_fin() only schedules that ACK, so an application that closes at once sends
   // its FIN with the ACK on it. Every other ACK goes at once, as in Linux.
@@ -68,18 +72,25 @@ export function sendFin(sim: Simulation, ep: Endpoint): void {
   armRetransmit(sim, ep);
 }
 
+/**
+ * A RST in reply to a segment takes its numbers from that segment (§3.5.2, §3.10.7.1; Linux
+ * tcp_v4_send_reset()): <SEQ=SEG.ACK><CTL=RST> when it had an ACK, else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. A RST the application causes (ABORT,
+ * close() with SO_LINGER 0 or unread data) is <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, as
+ * Linux tcp_send_active_reset() sends it.
+ */
 export function sendRst(sim: Simulation, ep: Endpoint, ei: number, from: TcpState, f: number, seq: number, ack: number, len: number): void {
-  const isReply = ei >= RCV_SYN && ei <= RCV_DATA && (from === "CLOSED" || from === "LISTEN" || from === "SYN_SENT");
-  if (isReply) {
-    // §3.10.7.1: take the sequence number from the ACK field, or acknowledge the segment.
-    if (f & ACK) emit(sim, ep, RST, ack, 0, 0, Why.RstRefuse, false);
-    else emit(sim, ep, RST | ACK, 0, add(seq, span(f, len)), 0, Why.RstRefuse, false);
+  if (isSegmentEvent(ei)) {
+    const why = ei === RCV_DATA || ei === RCV_OUT_OF_ORDER ? Why.RstDataAfterClose
+      : from === "CLOSED" || from === "LISTEN" || from === "SYN_SENT" || ei === RCV_BAD_ACK ? Why.RstRefuse : Why.RstAbort;
+    sim.replyRst = true;
+    if (f & ACK) emit(sim, ep, RST, ack, 0, 0, why, false);
+    else emit(sim, ep, RST | ACK, 0, add(seq, span(f, len)), 0, why, false);
+    sim.replyRst = false;
     return;
   }
   let why: number = Why.RstAbort;
   if (ei === CLOSE) why = ep.fl & F_LINGER0 ? Why.RstLinger0 : Why.RstUnread;
-  else if (ei === RCV_DATA) why = Why.RstDataAfterClose;
-  // Linux tcp_send_active_reset(): RST+ACK at SND.NXT.
   emit(sim, ep, RST | ACK, ep.sndNxt, ep.rcvNxt, 0, why, false);
 }
 

@@ -42,6 +42,10 @@ export class Simulation {
    * (what it causes is tagged with it: `causeSegment` in ./trace.ts); -1 otherwise.
    */
   arriving = -1;
+  /** One endpoint driven by a script (./scripted.ts): what it sends is recorded, never delivered. */
+  scripted = false;
+  /** While a RST in reply to a segment is sent: it advertises window 0. */
+  replyRst = false;
 
   constructor(
     readonly sc: Scenario,
@@ -58,8 +62,8 @@ export class Simulation {
     const c = sc.endpoints.client, s = sc.endpoints.server;
     const waiting = waitingLists(sc);
     this.eps = [
-      new Endpoint(0, "client", issC, c.delayedAck, c.autoRead, sc.steps.client, waiting[0], this.rtoInit),
-      new Endpoint(1, "server", issS, s.delayedAck, s.autoRead, sc.steps.server, waiting[1], this.rtoInit),
+      new Endpoint(0, "client", issC, c.delayedAck, c.autoRead, sc.steps.client, waiting[0], this.rtoInit, c.window),
+      new Endpoint(1, "server", issS, s.delayedAck, s.autoRead, sc.steps.server, waiting[1], this.rtoInit, s.window),
     ];
     const rules = sc.link.rules;
     this.ruleHits = rules.length === 0 ? NO_RULES : rules.map(() => 0);

@@ -26,6 +26,12 @@ export interface SegmentRecord {
   readonly ack: number;
   /** Payload bytes. */
   readonly len: number;
+  /**
+   * The window field: the sender's receive window (65535 unless the scenario or script sets
+   * it; 0 on a RST sent in reply to a segment, as Linux's tcp_v4_send_reset() sends it).
+   * Absent in traces made before it was recorded.
+   */
+  readonly win?: number;
   /** True when the link lost it. */
   readonly dropped: boolean;
   /** Arrival time at `to`, seconds; null when dropped. */

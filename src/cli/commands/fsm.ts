@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { STATES, TRANSITION_TABLE, isTcpState, type TcpState } from "../../fsm/index.js";
+import { SEGMENT_CHECKS, STATES, TRANSITION_TABLE, isTcpState, type TcpState } from "../../fsm/index.js";
 import { NAMED_PATH_NAMES, renderFsmDocument, renderStateDiagram, type NamedPath } from "../../render/index.js";
 import { UserError, choiceOption } from "../errors.js";
 
@@ -25,7 +25,9 @@ export function registerFsm(program: Command): void {
       if (format !== "svg" && (state !== undefined || path !== undefined)) {
         throw new UserError("--highlight and --path apply to --format svg only");
       }
-      if (format === "json") process.stdout.write(JSON.stringify(TRANSITION_TABLE, null, 2) + "\n");
+      if (format === "json") {
+        process.stdout.write(JSON.stringify({ checks: SEGMENT_CHECKS, transitions: TRANSITION_TABLE }, null, 2) + "\n");
+      }
       else if (format === "markdown") process.stdout.write(renderFsmDocument());
       else {
         const highlight = { ...(state !== undefined ? { state } : {}), ...(path !== undefined ? { path } : {}) };
