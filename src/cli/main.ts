@@ -16,6 +16,7 @@ import { registerPopulation } from "./commands/population.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSite } from "./commands/site.js";
 import { registerSimulate } from "./commands/simulate.js";
+import { registerScript } from "./commands/script.js";
 
 const REGISTRARS: ReadonlyArray<(program: Command) => void> = [
   registerDemo,
@@ -25,6 +26,7 @@ const REGISTRARS: ReadonlyArray<(program: Command) => void> = [
   registerParse,
   registerPopulation,
   registerReplay,
+  registerScript,
   registerSite,
   registerSimulate,
 ];

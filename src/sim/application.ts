@@ -33,6 +33,15 @@ export type UserCall = "listen" | "connect" | "send" | "close" | "shutdown" | "s
  * data and returns an "ignored" outcome.
  */
 export function userCall(sim: Simulation, ep: Endpoint, call: UserCall, bytes = 0, linger0 = false): Outcome {
+  // Journalled before it runs, so what it sends follows it.
+  const entry = sim.journal === null ? null : { kind: "call" as const, t: sim.now / 1e6, endpoint: ep.id, call, bytes, linger0, refused: false };
+  if (entry !== null) sim.journal!.push(entry);
+  const o = carryOut(sim, ep, call, bytes, linger0);
+  if (entry !== null) entry.refused = o.kind === "error";
+  return o;
+}
+
+function carryOut(sim: Simulation, ep: Endpoint, call: UserCall, bytes: number, linger0: boolean): Outcome {
   let o: Outcome;
   switch (call) {
     case "listen":

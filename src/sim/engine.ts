@@ -25,7 +25,7 @@ import type { TcpState } from "../fsm/states.js";
 import type { EndpointName, Trace } from "./trace.js";
 import type { Scenario } from "./scenario.js";
 import type { Endpoint } from "./endpoint.js";
-import { Simulation } from "./simulation.js";
+import { Simulation, type JournalEntry } from "./simulation.js";
 import type { SimEvent } from "./heap.js";
 import { K_ARRIVE, K_DELACK, K_FIN_WAIT_2, K_RTX, K_STEP, K_TIME_WAIT, us } from "./clock.js";
 import { F_PASSIVE, SI } from "./decisions.js";
@@ -46,6 +46,8 @@ export interface SimulationOptions {
   readonly seed?: number;
   /** Safety net against runaway scenarios; default 5,000,000 processed events. */
   readonly maxEvents?: number;
+  /** Keep a journal (`SimulationResult.journal`), for exporting the run as a script. */
+  readonly logCalls?: boolean;
 }
 
 export interface SimulationResult {
@@ -58,6 +60,8 @@ export interface SimulationResult {
   readonly endTime: number;
   /** Number of segment records in the trace (lost and duplicated copies included). */
   readonly segments: number;
+  /** With `logCalls`: user calls, arrivals and sends in the order they were processed. */
+  readonly journal?: readonly JournalEntry[];
 }
 
 const START_CLOSED: Readonly<Record<EndpointName, TcpState>> = Object.freeze({ client: "CLOSED", server: "CLOSED" });
@@ -95,7 +99,10 @@ function run(sim: Simulation, maxEvents: number): SimulationResult {
     final: { client: c.state, server: s.state },
     initial: sim.sc.start === "established" ? START_ESTABLISHED : START_CLOSED,
   };
-  return { trace, diagnostics: sim.diagnostics, quiescent: !stoppedEarly, endTime: sim.now / 1e6, segments: sim.segments };
+  return {
+    trace, diagnostics: sim.diagnostics, quiescent: !stoppedEarly, endTime: sim.now / 1e6, segments: sim.segments,
+    ...(sim.journal !== null ? { journal: sim.journal } : {}),
+  };
 }
 
 /**
@@ -108,6 +115,7 @@ export function dispatch(sim: Simulation, ev: SimEvent): boolean {
   const ep = sim.eps[ev.ep]!;
   switch (ev.kind) {
     case K_ARRIVE:
+      sim.journal?.push({ kind: "arrive", t: ev.t / 1e6, endpoint: ev.ep, seg: ev.seg });
       sim.arriving = ev.seg;
       receive(sim, ep, ev);
       sim.arriving = -1;
@@ -145,5 +153,7 @@ export function runScenario(scenario: Scenario, opts: SimulationOptions = {}): S
   const rfc5961 = opts.rfc5961 ?? scenario.rfc5961;
   const profile = profileWith(opts.profile ?? scenario.profile, rfc5961 === undefined ? {} : { rfc5961 });
   const seed = (opts.seed ?? scenario.seed) >>> 0;
-  return run(new Simulation(scenario, profile, seed), opts.maxEvents ?? 5_000_000);
+  const sim = new Simulation(scenario, profile, seed);
+  if (opts.logCalls) sim.journal = [];
+  return run(sim, opts.maxEvents ?? 5_000_000);
 }

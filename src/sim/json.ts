@@ -27,7 +27,7 @@ export function traceToJson(trace: Trace, title?: string): SimulationJson {
     initial: trace.initial,
     trace: trace.events.map((e): SimulationJsonEvent => e.type === "segment"
       ? { t: e.t, type: "segment", from: e.from, to: e.to, flags: e.flags, seq: e.seq, ack: e.ack, len: e.len,
-        dropped: e.dropped, arrives: e.arrives, retransmission: e.retransmission,
+        ...(e.win !== undefined ? { win: e.win } : {}), dropped: e.dropped, arrives: e.arrives, retransmission: e.retransmission,
         ...(e.duplicate ? { duplicate: true } : {}), ...(e.causeSegment !== undefined ? { causeSegment: e.causeSegment } : {}),
         explanation: e.explanation }
       : { t: e.t, type: "state", endpoint: e.endpoint, from: e.from, to: e.to, cause: e.cause,

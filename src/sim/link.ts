@@ -61,6 +61,7 @@ function ruleMatches(r: LinkRule, ep: Endpoint, len: number, retransmission: boo
 
 function recordSegment(sim: Simulation, ep: Endpoint, flags: number, seq: number, ack: number, len: number, dropped: boolean,
   arrives: number, retransmission: boolean, why: number): void {
+  sim.journal?.push({ kind: "send", t: sim.now / 1e6, endpoint: ep.id, seg: sim.segments });
   sim.segments++;
   const t = sim.now / 1e6, to = ep.id === 0 ? "server" : "client", f = FLAG_ARRAYS[flags]!, at = dropped ? null : arrives / 1e6;
   const explanation = explainSegment(why as Why, dropped);

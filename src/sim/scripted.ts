@@ -35,6 +35,8 @@ export interface ScriptedOptions {
   readonly seed?: number;
   /** A name for the trace. */
   readonly name?: string;
+  /** Delayed ACK on (the profile's delay), as a scenario endpoint's `delayedAck`. */
+  readonly delayedAck?: boolean;
 }
 
 /** A segment the script injects, with absolute sequence numbers. */
@@ -60,7 +62,7 @@ export class ScriptedEndpoint {
       profile: opts.profile ?? "linux",
       seed: opts.seed ?? 1,
       link: { delay: 0 },
-      endpoints: { [role]: { window: opts.window ?? DEFAULT_WINDOW, autoRead: false } },
+      endpoints: { [role]: { window: opts.window ?? DEFAULT_WINDOW, autoRead: false, delayedAck: opts.delayedAck ?? false } },
       steps: {},
     });
     // The document above is ours and valid; a failure is a bug.
@@ -94,6 +96,31 @@ export class ScriptedEndpoint {
       dispatch(this.sim, ev);
     }
     if (target > this.sim.now) this.sim.now = target;
+  }
+
+  /**
+   * Run agenda events one at a time up to `seconds` until the endpoint sends a segment; the
+   * clock stops at that segment (true) or at `seconds` (false).
+   */
+  advanceUntilSent(seconds: number): boolean {
+    const target = us(seconds);
+    const q = this.sim.q;
+    const before = this.sim.segments;
+    for (;;) {
+      if (this.sim.segments !== before) return true;
+      const ev = q.peek();
+      if (ev === undefined || ev.t > target) break;
+      q.pop();
+      dispatch(this.sim, ev);
+    }
+    if (target > this.sim.now) this.sim.now = target;
+    return this.sim.segments !== before;
+  }
+
+  /** The time of the next pending agenda event, seconds, or undefined. */
+  nextEventTime(): number | undefined {
+    const ev = this.sim.q.peek();
+    return ev === undefined ? undefined : ev.t / 1e6;
   }
 
   /** The endpoint's user call, now. */

@@ -15,6 +15,13 @@ import { FLAG_BITS } from "./segment.js";
 import { us } from "./clock.js";
 
 
+/** One entry of `Simulation.journal`. `seg` indexes the trace's segment records. */
+export type JournalEntry =
+  | { readonly kind: "call"; readonly t: number; readonly endpoint: number; readonly call: string; readonly bytes: number;
+    readonly linger0: boolean; refused: boolean }
+  | { readonly kind: "arrive"; readonly t: number; readonly endpoint: number; readonly seg: number }
+  | { readonly kind: "send"; readonly t: number; readonly endpoint: number; readonly seg: number };
+
 /** Never written: a scenario without link rules shares it. */
 const NO_RULES: number[] = [];
 
@@ -42,6 +49,12 @@ export class Simulation {
    * (what it causes is tagged with it: `causeSegment` in ./trace.ts); -1 otherwise.
    */
   arriving = -1;
+  /**
+   * What happened, in the order it was processed, when asked for (`logCalls`): user calls,
+   * arrivals and sends. Exporting a run as a packetdrill script needs that order
+   * (src/packetdrill/export.ts). Null, and free, otherwise.
+   */
+  journal: JournalEntry[] | null = null;
   /** One endpoint driven by a script (./scripted.ts): what it sends is recorded, never delivered. */
   scripted = false;
   /** While a RST in reply to a segment is sent: it advertises window 0. */

@@ -1,8 +1,9 @@
 /**
- * `tcp-lifecycle simulate <preset|file.json> [--profile linux|rfc9293] [--format ascii|svg|json] [--seed N]`
+ * `tcp-lifecycle simulate <preset|file.json> [--profile linux|rfc9293] [--format ascii|svg|json|pkt] [--seed N] [--no-rfc5961] [--side client|server]`
  *
  * Runs a preset or a teacher's scenario file through the deterministic simulator and prints
- * the ladder diagram (ASCII or SVG) or the trace as one JSON object (docs/simulate-json.md).
+ * the ladder diagram (ASCII or SVG), the trace as one JSON object (docs/simulate-json.md), or
+ * one side of the run as a packetdrill script (`pkt`, docs/packetdrill.md).
  * An unknown preset, an unreadable or invalid scenario file, or a bad option is a UserError
  * (exit 2) that says what was expected.
  */
@@ -16,11 +17,14 @@ import {
 import { renderAsciiLadder } from "../../render/ascii-ladder.js";
 import { renderSvgLadder } from "../../render/svg-ladder.js";
 import { UserError, choiceOption, numberOption } from "../errors.js";
+import { scenarioToScript } from "../../packetdrill/export.js";
 
-const FORMATS = ["ascii", "svg", "json"] as const;
+const FORMATS = ["ascii", "svg", "json", "pkt"] as const;
 
 interface SimulateOptions {
   profile?: string;
+  rfc5961: boolean;
+  side: string;
   format: string;
   seed?: string;
 }
@@ -55,6 +59,8 @@ export function registerSimulate(program: Command): void {
     .option("--profile <profile>", `behaviour profile: ${PROFILE_NAMES.join(" or ")} (default: the scenario's own)`)
     .option("--format <format>", `output: ${FORMATS.join(", ")}`, "ascii")
     .option("--seed <n>", "seed for ISSs and random loss (default: the scenario's own)")
+    .option("--no-rfc5961", "turn RFC 5961 off: RFC 793's rules for RST and SYN (default: on, or the scenario's)")
+    .option("--side <side>", "pkt: the endpoint under test, client or server", "server")
     .addHelpText("after", `\nPresets:\n${PRESET_NAMES.map((n) => `  ${n.padEnd(20)} ${PRESETS[n].title}`).join("\n")}\n`)
     .action((arg: string, opts: SimulateOptions) => {
       const format = choiceOption("--format", opts.format, FORMATS);
@@ -62,7 +68,15 @@ export function registerSimulate(program: Command): void {
       const seed = opts.seed === undefined ? undefined : numberOption("--seed", opts.seed, { min: 0, integer: true });
       if (seed !== undefined && seed > 0xffffffff) throw new UserError(`--seed: expected an integer from 0 to 4294967295, got ${opts.seed}`);
       const { scenario, title } = loadScenario(arg);
-      const result = runSimulation(scenario, { ...(profile ? { profile } : {}), ...(seed !== undefined ? { seed } : {}) });
+      if (format === "pkt") {
+        const side = choiceOption("--side", opts.side, ["client", "server"] as const);
+        if (!opts.rfc5961) throw new UserError("--no-rfc5961 does not apply to --format pkt: the script runs under whatever the runner is given");
+        process.stdout.write(scenarioToScript(scenario, { side, title, ...(profile ? { profile } : {}), ...(seed !== undefined ? { seed } : {}) }));
+        return;
+      }
+      const result = runSimulation(scenario, {
+        ...(profile ? { profile } : {}), ...(seed !== undefined ? { seed } : {}), ...(opts.rfc5961 ? {} : { rfc5961: false }),
+      });
       for (const d of result.diagnostics) process.stderr.write(`tcp-lifecycle: warning: ${d}\n`);
       const trace = result.trace;
       if (format === "json") {
