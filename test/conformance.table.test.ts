@@ -9,148 +9,22 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  SEGMENT_CHECKS, STATES, decide, judgeSegment, profileWith, type EndpointFlags, type ProfileName, type SegmentFacts,
-  type SeqPosition, type TcpState,
+  SEGMENT_CHECKS, STATES, decide, judgeSegment, profileWith, type ProfileName, type SegmentFacts, type TcpState,
 } from "../src/fsm/index.js";
-import { ScriptedEndpoint } from "../src/sim/scripted.js";
-import type { Flag } from "../src/sim/trace.js";
-
-const P = 1_000_000; // the peer's ISN
-const WND = 65535;
-
-interface Setup {
-  readonly label: string;
-  readonly state: TcpState;
-  readonly role: "client" | "server";
-  readonly flags: EndpointFlags;
-  /** Calls and injections that bring the endpoint there; `a` = the endpoint's ISS + 1. */
-  readonly build: (se: ScriptedEndpoint) => void;
-}
+import type { ScriptedEndpoint } from "../src/sim/scripted.js";
+import { caseSegment, matrixCases, setUp, type MatrixCase } from "../src/conformance/matrix.js";
 
 const add = (a: number, n: number): number => (a + n) >>> 0;
-const inj = (se: ScriptedEndpoint, flags: Flag[], seqRel: number, ackAbs: number, len = 0): void =>
-  se.inject({ flags, seq: add(P, seqRel), ack: ackAbs, len });
-const a1 = (se: ScriptedEndpoint): number => add(se.iss, 1);
-
-const established = (se: ScriptedEndpoint): void => {
-  se.call("listen");
-  inj(se, ["SYN"], 0, 0);
-  inj(se, ["ACK"], 1, a1(se));
-};
-const finWait1 = (orphan: boolean) => (se: ScriptedEndpoint): void => {
-  established(se);
-  se.call(orphan ? "close" : "shutdown");
-};
-const finWait2 = (orphan: boolean) => (se: ScriptedEndpoint): void => {
-  finWait1(orphan)(se);
-  inj(se, ["ACK"], 1, add(se.iss, 2));
-};
-const closeWait = (se: ScriptedEndpoint): void => {
-  established(se);
-  inj(se, ["FIN", "ACK"], 1, a1(se));
-};
-
-const SETUPS: readonly Setup[] = [
-  { label: "CLOSED", state: "CLOSED", role: "server", flags: {}, build: () => {} },
-  { label: "LISTEN", state: "LISTEN", role: "server", flags: { passiveOpen: true }, build: (se) => se.call("listen") },
-  { label: "SYN_SENT", state: "SYN_SENT", role: "client", flags: {}, build: (se) => se.call("connect") },
-  { label: "SYN_RCVD (passive)", state: "SYN_RCVD", role: "server", flags: { passiveOpen: true },
-    build: (se) => { se.call("listen"); inj(se, ["SYN"], 0, 0); } },
-  { label: "SYN_RCVD (simultaneous open)", state: "SYN_RCVD", role: "client", flags: {},
-    build: (se) => { se.call("connect"); inj(se, ["SYN"], 0, 0); } },
-  { label: "ESTABLISHED", state: "ESTABLISHED", role: "server", flags: { passiveOpen: true }, build: established },
-  { label: "FIN_WAIT_1 (closed)", state: "FIN_WAIT_1", role: "server", flags: { passiveOpen: true, orphaned: true }, build: finWait1(true) },
-  { label: "FIN_WAIT_1 (shut down)", state: "FIN_WAIT_1", role: "server", flags: { passiveOpen: true }, build: finWait1(false) },
-  { label: "FIN_WAIT_2 (closed)", state: "FIN_WAIT_2", role: "server", flags: { passiveOpen: true, orphaned: true }, build: finWait2(true) },
-  { label: "FIN_WAIT_2 (shut down)", state: "FIN_WAIT_2", role: "server", flags: { passiveOpen: true }, build: finWait2(false) },
-  { label: "CLOSE_WAIT", state: "CLOSE_WAIT", role: "server", flags: { passiveOpen: true }, build: closeWait },
-  { label: "CLOSING", state: "CLOSING", role: "server", flags: { passiveOpen: true, orphaned: true },
-    build: (se) => { finWait1(true)(se); inj(se, ["FIN", "ACK"], 1, a1(se)); } },
-  { label: "LAST_ACK", state: "LAST_ACK", role: "server", flags: { passiveOpen: true, orphaned: true },
-    build: (se) => { closeWait(se); se.call("close"); } },
-  { label: "TIME_WAIT (passive opener)", state: "TIME_WAIT", role: "server", flags: { passiveOpen: true, orphaned: true },
-    build: (se) => { finWait2(true)(se); inj(se, ["FIN", "ACK"], 1, add(se.iss, 2)); } },
-  { label: "TIME_WAIT (active opener)", state: "TIME_WAIT", role: "client", flags: { orphaned: true },
-    build: (se) => {
-      se.call("connect");
-      inj(se, ["SYN", "ACK"], 0, a1(se));
-      se.call("close");
-      inj(se, ["ACK"], 1, add(se.iss, 2));
-      inj(se, ["FIN", "ACK"], 1, add(se.iss, 2));
-    } },
-];
-
-interface Kind {
-  readonly name: string;
-  readonly flags: Flag[];
-  readonly len: number;
-}
-const KINDS: readonly Kind[] = [
-  { name: "SYN", flags: ["SYN"], len: 0 },
-  { name: "SYN+ACK", flags: ["SYN", "ACK"], len: 0 },
-  { name: "ACK", flags: ["ACK"], len: 0 },
-  { name: "FIN+ACK", flags: ["FIN", "ACK"], len: 0 },
-  { name: "data+ACK", flags: ["PSH", "ACK"], len: 10 },
-  { name: "RST", flags: ["RST"], len: 0 },
-  { name: "RST+ACK", flags: ["RST", "ACK"], len: 0 },
-  { name: "FIN", flags: ["FIN"], len: 0 },
-  { name: "data", flags: ["PSH"], len: 10 },
-];
-
-/** Test positions: the five classes, with the window's right edge inside as its own case. */
-const POSITIONS: readonly { name: string; cls: SeqPosition }[] = [
-  { name: "before (old)", cls: "before" },
-  { name: "left edge (RCV.NXT)", cls: "exact" },
-  { name: "inside", cls: "inside" },
-  { name: "right edge (RCV.NXT+WND-1)", cls: "inside" },
-  { name: "just outside (RCV.NXT+WND)", cls: "edge" },
-  { name: "beyond", cls: "after" },
-];
-
-function seqFor(pos: string, rcvNxt: number, segLen: number): number {
-  switch (pos) {
-    // Zero-length: RCV.NXT − 1 (after the peer's FIN, that is the FIN's own number);
-    // with length: ends one before RCV.NXT.
-    case "before (old)": return add(rcvNxt, segLen === 0 ? -1 : -segLen - 1);
-    case "left edge (RCV.NXT)": return rcvNxt;
-    case "inside": return add(rcvNxt, 1000);
-    case "right edge (RCV.NXT+WND-1)": return add(rcvNxt, WND - 1);
-    case "just outside (RCV.NXT+WND)": return add(rcvNxt, WND);
-    default: return add(rcvNxt, WND + 1000);
-  }
-}
-
-const NO_WINDOW: ReadonlySet<TcpState> = new Set(["CLOSED", "LISTEN", "SYN_SENT"]);
 const PEER_FIN_IN: ReadonlySet<TcpState> = new Set(["CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"]);
 const OUR_FIN_SENT: ReadonlySet<TcpState> = new Set(["FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "LAST_ACK", "TIME_WAIT"]);
 const OUR_FIN_UNACKED: ReadonlySet<TcpState> = new Set(["FIN_WAIT_1", "CLOSING", "LAST_ACK"]);
+type Case = MatrixCase;
+const cases = matrixCases;
 
 /** Events after which RCV.NXT and SND.NXT are what they were. */
 const NON_CONSUMING: ReadonlySet<string> = new Set([
   "RCV_UNACCEPTABLE", "RCV_RST_IN_WINDOW", "RCV_BAD_ACK", "RCV_NO_ACK", "RCV_SYN", "RCV_SYN_AGAIN", "RCV_ACK",
 ]);
-
-interface Case {
-  readonly setup: Setup;
-  readonly kind: Kind;
-  readonly pos: string;
-  readonly cls: SeqPosition;
-  readonly badAck: boolean;
-}
-
-function cases(): Case[] {
-  const out: Case[] = [];
-  for (const setup of SETUPS) {
-    for (const kind of KINDS) {
-      const positions = NO_WINDOW.has(setup.state) ? [POSITIONS[1]!] : POSITIONS;
-      for (const p of positions) out.push({ setup, kind, pos: p.name, cls: p.cls, badAck: false });
-      if (kind.flags.includes("ACK") && setup.state !== "CLOSED" && setup.state !== "LISTEN") {
-        out.push({ setup, kind, pos: "left edge (RCV.NXT)", cls: "exact", badAck: true });
-      }
-    }
-  }
-  return out;
-}
 
 interface Expected {
   readonly next: TcpState;
@@ -194,17 +68,11 @@ function predict(c: Case, profileName: ProfileName, rfc5961: boolean, seg: { seq
 }
 
 function run(c: Case, profile: ProfileName, rfc5961: boolean): { expected: Expected; actual: Expected } {
-  const se = new ScriptedEndpoint({ profile, rfc5961, role: c.setup.role });
-  c.setup.build(se);
+  const se = setUp(c, profile, rfc5961);
   expect(se.state, `${c.setup.label}: setup`).toBe(c.setup.state);
-  se.takeSent();
-  const segLen = c.kind.len + (c.kind.flags.includes("SYN") ? 1 : 0) + (c.kind.flags.includes("FIN") ? 1 : 0);
-  const rcvNxt = NO_WINDOW.has(c.setup.state) ? P : se.ep.rcvNxt;
-  const seq = seqFor(c.pos, rcvNxt, segLen);
-  const ack = c.badAck ? add(se.ep.sndNxt, 1000) : c.kind.flags.includes("ACK") ? se.ep.sndNxt : 0;
-  const seg = { seq, ack, len: c.kind.len };
+  const seg = caseSegment(c, se);
   const expected = predict(c, profile, rfc5961, seg, se);
-  se.inject({ flags: c.kind.flags, ...seg });
+  se.inject(seg);
   const exactAck = (s: { flags: readonly string[]; seq: number; ack: number }): boolean =>
     expected.sent.some((e) => e === `ACK ${s.seq}/${s.ack}`);
   const sent = se.takeSent().map((s) => {

@@ -17,7 +17,7 @@
  */
 import type { ProfileName } from "../fsm/profiles.js";
 import type { SegmentRecord, Trace, Flag } from "../sim/trace.js";
-import { ScriptedEndpoint } from "../sim/scripted.js";
+import { ScriptedEndpoint, type ArrivalJudgement } from "../sim/scripted.js";
 import { formatFlags, formatPacket } from "./format.js";
 import { parseScript } from "./parse.js";
 import type { PacketEvent, PacketFlags, ScriptDiagnostic, ScriptEvent, SyscallArg, SyscallEvent, TimeSpec } from "./types.js";
@@ -67,6 +67,15 @@ export interface ScriptRun {
   readonly skipped: readonly SkippedLine[];
   /** The run as a trace: the script's peer and the endpoint under test. */
   readonly trace: Trace;
+  /** Each injected segment as the checks judged it (what the conformance suite's coverage counts). */
+  readonly judged: readonly JudgedLine[];
+}
+
+export interface JudgedLine extends ArrivalJudgement {
+  readonly line: number;
+  /** The segment's control bits as the script wrote them (`F.`, `R`, `P.` …) and whether it had data. */
+  readonly flags: string;
+  readonly data: boolean;
 }
 
 export type RunScriptResult =
@@ -148,7 +157,8 @@ export function runScript(text: string, options: RunScriptOptions = {}): RunScri
   }
   return {
     ok: true,
-    run: { file, profile, rfc5961: se.profile.rfc5961, endpoint: role, passed: failure === null, failure, skipped, trace: se.trace() },
+    run: { file, profile, rfc5961: se.profile.rfc5961, endpoint: role, passed: failure === null, failure, skipped, trace: se.trace(),
+      judged: runner.judged },
   };
 }
 
@@ -215,6 +225,7 @@ class Runner {
   /** The endpoint's ISN as the script counts it: 0 until it sends a SYN, as packetdrill learns it. */
   private iss = 0;
   private issKnown = false;
+  readonly judged: JudgedLine[] = [];
 
   constructor(private readonly se: ScriptedEndpoint, private readonly file: string, private readonly tolerance: number,
     private readonly strict: boolean) {}
@@ -229,7 +240,7 @@ class Runner {
     }
     this.moveTo(e, at);
     this.noStraySegments(e);
-    if (b.kind === "packet") this.inject(b);
+    if (b.kind === "packet") this.inject(e, b);
     else if (b.kind === "syscall") {
       const end = time.blockingEnd === undefined ? undefined : this.resolveFrom(time.blockingEnd, at);
       this.syscall(e, b, end);
@@ -335,17 +346,18 @@ class Runner {
     this.t = any ? got.t : at;
   }
 
-  private inject(p: PacketEvent): void {
+  private inject(e: ScriptEvent, p: PacketEvent): void {
     const flags: Flag[] = [];
     if (p.flags.SYN) flags.push("SYN");
     if (p.flags.FIN) flags.push("FIN");
     if (p.flags.RST) flags.push("RST");
     if (p.flags.PSH) flags.push("PSH");
     if (p.flags.ACK) flags.push("ACK");
-    this.se.inject({
+    const j = this.se.inject({
       flags, seq: (PEER_ISN + p.seq) >>> 0, ack: p.flags.ACK ? (this.iss + (p.ack ?? 0)) >>> 0 : 0, len: p.len,
       ...(p.win !== undefined ? { win: p.win } : {}),
     });
+    this.judged.push({ ...j, line: e.at.line, flags: formatFlags({ ...p.flags, URG: false, ECE: false, CWR: false }), data: p.len > 0 });
     this.collect();
   }
 

@@ -49,6 +49,12 @@ function ackField(ep: Endpoint, f: number, ack: number): number {
 
 const CACHES = new Map<string, Map<number, SimJudgement>>();
 
+/** Where the segment falls, as the checks name it; null where there is no window yet. */
+export function arrivalPosition(ep: Endpoint, seq: number, segLen: number): SeqPosition | null {
+  const synced = ep.haveRcv && ep.state !== "SYN_SENT";
+  return synced ? SEQ_CODE[seqPosition(ep.rcvNxt, ep.rcvWnd, seq, segLen)]! : null;
+}
+
 /** Judge an arriving segment for this endpoint. `segLen` counts SYN and FIN. */
 export function judge(profile: Profile, ep: Endpoint, f: number, seq: number, ack: number, len: number, segLen: number): SimJudgement {
   const synced = ep.haveRcv && ep.state !== "SYN_SENT";

@@ -19,7 +19,10 @@ import type { Endpoint } from "./endpoint.js";
 import { dispatch } from "./engine.js";
 import { SimEvent } from "./heap.js";
 import { K_ARRIVE, us } from "./clock.js";
-import { FLAG_ARRAYS, FLAG_BITS, add } from "./segment.js";
+import { FLAG_ARRAYS, FLAG_BITS, add, span } from "./segment.js";
+import { arrivalPosition, judge } from "./judge.js";
+import { EVENTS, type TcpEvent } from "../fsm/events.js";
+import type { SeqPosition } from "../fsm/checks.js";
 import { userCall, type UserCall } from "./application.js";
 import { F_PASSIVE } from "./decisions.js";
 
@@ -37,6 +40,17 @@ export interface ScriptedOptions {
   readonly name?: string;
   /** Delayed ACK on (the profile's delay), as a scenario endpoint's `delayedAck`. */
   readonly delayedAck?: boolean;
+}
+
+/** How an injected segment was judged: the state it met, where it fell, the rule and the table events. */
+export interface ArrivalJudgement {
+  readonly state: TcpState;
+  readonly position: SeqPosition | null;
+  readonly rule: string;
+  readonly events: readonly TcpEvent[];
+  /** The state after it, and the control bits of what the endpoint sent in reply (`SYN,ACK`, `RST` …). */
+  readonly next: TcpState;
+  readonly replies: readonly string[];
 }
 
 /** A segment the script injects, with absolute sequence numbers. */
@@ -128,10 +142,13 @@ export class ScriptedEndpoint {
     return userCall(this.sim, this.ep, call, bytes, linger0);
   }
 
-  /** The peer's segment arrives now. */
-  inject(s: InjectedSegment): void {
+  /** The peer's segment arrives now; returns how the checks judged it (src/fsm/checks.ts). */
+  inject(s: InjectedSegment): ArrivalJudgement {
     const sim = this.sim;
     const flags = s.flags.reduce((m, f) => m | FLAG_BITS[f], 0);
+    const segLen = span(flags, s.len);
+    const j = judge(this.profile, this.ep, flags, s.seq >>> 0, s.ack >>> 0, s.len, segLen);
+    const state = this.ep.state, position = arrivalPosition(this.ep, s.seq >>> 0, segLen);
     const t = sim.now / 1e6;
     const rec: SegmentRecord = {
       type: "segment", t, from: this.peer.name, to: this.ep.name, flags: FLAG_ARRAYS[flags]!, seq: s.seq >>> 0,
@@ -140,7 +157,11 @@ export class ScriptedEndpoint {
     };
     sim.events.push(rec);
     sim.segments++;
-    dispatch(sim, new SimEvent(sim.now, -1, K_ARRIVE, this.ep.id, flags, rec.seq, rec.ack, s.len, sim.segments - 1));
+    const index = sim.segments - 1;
+    dispatch(sim, new SimEvent(sim.now, -1, K_ARRIVE, this.ep.id, flags, rec.seq, rec.ack, s.len, index));
+    const replies: string[] = [];
+    for (const e of sim.events) if (e.type === "segment" && e.causeSegment === index) replies.push(e.flags.join(","));
+    return { state, position, rule: j.rule.id, events: j.events.map((e) => EVENTS[e]!), next: this.ep.state, replies };
   }
 
   /** Segments the endpoint sent since the last call, in order. */
