@@ -162,7 +162,7 @@ const DOCS: Record<PresetName, object> = {
     title: "Simultaneous open",
     description:
       "Both sides actively open at once, each sending a SYN to the other. Each SYN arrives while its receiver is in SYN_SENT, so each side answers with SYN+ACK " +
-      "and moves to SYN_RCVD (RFC 9293 Fig. 8). When the SYN+ACKs arrive, both sides are ESTABLISHED: four segments, one connection, and no LISTEN anywhere.",
+      "and moves to SYN_RCVD (RFC 9293 §3.5, Figure 7). When the SYN+ACKs arrive, both sides are ESTABLISHED: four segments, one connection, and no LISTEN anywhere.",
     steps: {
       client: [{ at: 0, do: "connect" }],
       server: [{ at: 0, do: "connect" }],
