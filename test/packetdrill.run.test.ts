@@ -124,3 +124,18 @@ describe("presets as scripts (simulate --format pkt)", () => {
     expect(run.failure?.reason).toBe("bad outbound ack");
   });
 });
+
+describe("pure core", () => {
+  it("src/packetdrill, src/conformance and src/fsm import nothing from Node (they run in the browser)", async () => {
+    const { readdirSync, readFileSync: read } = await import("node:fs");
+    const root = join(import.meta.dirname, "..", "src");
+    const files = ["packetdrill", "conformance", "fsm"].flatMap((d) =>
+      readdirSync(join(root, d)).filter((f) => f.endsWith(".ts")).map((f) => join(root, d, f)));
+    expect(files.length).toBeGreaterThan(12);
+    for (const f of files) {
+      const text = read(f, "utf8");
+      expect(text, f).not.toMatch(/from\s+["'](node:|fs|path|os|child_process)/);
+      expect(text, f).not.toMatch(/\bprocess\.|\bBuffer\b/);
+    }
+  });
+});
