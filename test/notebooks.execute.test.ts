@@ -58,7 +58,7 @@ const CHECKS: Record<string, (text: string, nb: Notebook) => void> = {
     expect(text).toMatch(/CLOSED \|  RST, ACK seq=/);
   },
   "03-state-machine.ipynb": (text) => {
-    expect(text).toContain("198 rows = 11 states × 18 events");
+    expect(text).toContain("286 rows = 11 states × 26 events");
     expect(text).toContain('data-state="CLOSING"');
     expect(text).toMatch(/CLOSING \|[^\n]*\| CLOSING/);
     expect(text).toMatch(/SYN_RCVD +RCV_RST +→ LISTEN/);
