@@ -292,8 +292,12 @@ const RCV_SYN_ACK: EventColumn = {
     { outcome: go("ESTABLISHED", ["ACK"], "§3.10.7.3 fourth",
       "The SYN+ACK acknowledges our SYN: send ACK, the connection is open; data on it is accepted (ack = IRS + 1 + length).") },
   ],
-  SYN_RCVD: go("ESTABLISHED", [], "§3.5 Figure 7",
-    "Simultaneous open: the peer's SYN+ACK acknowledges our SYN, so both sides are open."),
+  SYN_RCVD: [
+    { profile: "linux", outcome: go("ESTABLISHED", ["ACK"], "Linux tcp_rcv_state_process() (observed on 6.18)",
+      "Simultaneous open: the peer's SYN+ACK acknowledges our SYN; its SYN is older than RCV.NXT, so Linux also acknowledges it.") },
+    { outcome: go("ESTABLISHED", [], "§3.5 Figure 7",
+      "Simultaneous open: the peer's SYN+ACK acknowledges our SYN, so both sides are open.") },
+  ],
   ESTABLISHED: JUDGED_AS_SYN, FIN_WAIT_1: JUDGED_AS_SYN, FIN_WAIT_2: JUDGED_AS_SYN, CLOSE_WAIT: JUDGED_AS_SYN,
   CLOSING: JUDGED_AS_SYN, LAST_ACK: JUDGED_AS_SYN, TIME_WAIT: JUDGED_AS_SYN,
 };
