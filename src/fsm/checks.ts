@@ -71,6 +71,8 @@ export interface SegmentMatch {
   readonly ackField?: readonly AckField[];
   readonly irs?: boolean;
   readonly atPeerFin?: boolean;
+  readonly fin?: boolean;
+  readonly newlyAcksFin?: boolean;
 }
 
 /**
@@ -113,6 +115,9 @@ export const SEGMENT_CHECKS: readonly CheckRule[] = [
   { id: "closed-any", states: ["CLOSED"], match: {}, event: "BY_CONTROL_BITS", ref: "§3.10.7.1",
     note: "No connection exists: anything else is answered with a RST." },
   // ------------------------------------------------------------ LISTEN (§3.10.7.2)
+  { id: "linux-listen-syn-fin", states: ["LISTEN"], profile: "linux", match: { syn: true, fin: true, ack: false, rst: false },
+    event: "RCV_NO_ACK", ref: "Linux tcp_rcv_state_process() (TCP_LISTEN: a SYN with FIN is discarded)",
+    note: "Linux drops a SYN that also carries FIN." },
   { id: "listen-rst", states: ["LISTEN"], match: { rst: true }, event: "RCV_RST", ref: "§3.10.7.2 first",
     note: "A RST on a listener is ignored." },
   { id: "listen-ack", states: ["LISTEN"], match: { ack: true }, event: "BY_CONTROL_BITS", ref: "§3.10.7.2 second",
@@ -162,6 +167,18 @@ export const SEGMENT_CHECKS: readonly CheckRule[] = [
     match: { rst: true, atPeerFin: true }, event: "RCV_RST",
     ref: "Linux tcp_validate_incoming() / tcp_reset_check() (seq == rcv_nxt - 1 after a FIN)",
     note: "After the peer's FIN, Linux also takes a RST at the FIN's own number (RCV.NXT − 1): the peer may not have seen our ACK of it." },
+  { id: "linux-fw2-orphan-ack-field", states: ["FIN_WAIT_2"], profile: "linux", when: "orphaned",
+    match: { rst: false, syn: false, ackField: ["unacceptable"], seq: ["exact", "inside"] }, event: "BY_CONTROL_BITS",
+    ref: "Linux tcp_timewait_state_process() (FIN_WAIT2 substate: the ACK field is not checked)",
+    note: "An orphaned FIN_WAIT_2 is a timewait socket, which never looks at the ACK field." },
+  { id: "linux-closer-acked", states: ["CLOSING", "LAST_ACK"], profile: "linux",
+    match: { rst: false, syn: false, newlyAcksFin: true, seq: ["exact", "inside"] }, event: "RCV_ACK_OF_FIN",
+    ref: "Linux tcp_rcv_state_process() (CLOSING: tcp_time_wait(); LAST_ACK: tcp_done(); the segment is consumed)",
+    note: "A segment that acknowledges our FIN ends CLOSING or LAST_ACK at once; its text and FIN are not looked at." },
+  { id: "linux-closer-fin-again", states: ["CLOSING", "LAST_ACK"], profile: "linux",
+    match: { rst: false, syn: false, fin: true, atPeerFin: true, newlyAcksFin: true }, event: "RCV_ACK_OF_FIN",
+    ref: "Linux tcp_sequence() (the peer's FIN again ends at rcv_wup, so it is in the window)",
+    note: "The peer's FIN again, now acknowledging ours, is taken as that acknowledgment." },
   { id: "linux-flags-first", states: FULL_SOCKET_STATES, profile: "linux", match: { rst: false, syn: false, ack: false },
     event: "RCV_NO_ACK", ref: "Linux tcp_rcv_state_process(), tcp_rcv_established() (SKB_DROP_REASON_TCP_FLAGS)",
     note: "Linux drops a segment with none of ACK, RST, SYN before it checks the sequence number." },
@@ -171,12 +188,8 @@ export const SEGMENT_CHECKS: readonly CheckRule[] = [
   { id: "linux-synrcvd-flags-first", states: ["SYN_RCVD"], profile: "linux", unless: "passiveOpen",
     match: { rst: false, syn: false, ack: false }, event: "RCV_NO_ACK", ref: "Linux tcp_rcv_state_process()",
     note: "After a simultaneous open the socket is a full one: flags are checked before the sequence number." },
-  { id: "linux-reqsk-bad-ack-rst", states: ["SYN_RCVD"], profile: "linux", when: "passiveOpen",
-    match: { rst: true, ackField: ["unacceptable"] }, event: "RCV_RST_UNACCEPTABLE",
-    ref: "Linux tcp_check_req() (ACK checked first; the listener ignores a RST)",
-    note: "A RST whose ACK is not ISS+1 is dropped." },
   { id: "linux-reqsk-bad-ack", states: ["SYN_RCVD"], profile: "linux", when: "passiveOpen",
-    match: { ackField: ["unacceptable"] }, event: "RCV_BAD_ACK",
+    match: { rst: false, ackField: ["unacceptable"] }, event: "RCV_BAD_ACK",
     ref: "Linux tcp_check_req() (ACK checked before the window)",
     note: "A request socket checks the ACK before the window: a wrong ACK draws a RST wherever it falls." },
   // ------------------------------------------------------------ synchronized states (§3.10.7.4)
@@ -189,7 +202,7 @@ export const SEGMENT_CHECKS: readonly CheckRule[] = [
     ref: "§3.10.7.4 first", note: "A RST outside the window is dropped without a reply." },
   { id: "synrcvd-syn-again", states: ["SYN_RCVD"], match: { syn: true, ack: false, irs: true }, event: "RCV_SYN_AGAIN",
     ref: "§3.10.7.4 first; Linux tcp_check_req()", note: "The peer's SYN again: our SYN+ACK may have been lost." },
-  { id: "synrcvd-simultaneous", states: ["SYN_RCVD"], match: { syn: true, ack: true, irs: true, ackField: ["acceptable"] },
+  { id: "synrcvd-simultaneous", states: ["SYN_RCVD"], unless: "passiveOpen", match: { syn: true, ack: true, irs: true, ackField: ["acceptable"] },
     event: "BY_CONTROL_BITS", ref: "§3.5 Figure 7",
     note: "Simultaneous open: the peer's SYN+ACK repeats its SYN (trimmed) and acknowledges ours." },
   { id: "syn-in-window", states: SYNCHRONIZED, match: { syn: true, seq: IN_WINDOW }, event: "RCV_SYN",
@@ -216,6 +229,8 @@ function matches(m: SegmentMatch, f: SegmentFacts): boolean {
   if (m.text !== undefined && m.text !== (f.data || f.fin)) return false;
   if (m.irs !== undefined && m.irs !== f.irs) return false;
   if (m.atPeerFin !== undefined && m.atPeerFin !== f.atPeerFin) return false;
+  if (m.fin !== undefined && m.fin !== f.fin) return false;
+  if (m.newlyAcksFin !== undefined && m.newlyAcksFin !== f.newlyAcksFin) return false;
   if (m.seq !== undefined && !m.seq.includes(f.seq)) return false;
   if (m.ackField !== undefined && !m.ackField.includes(f.ackField)) return false;
   return true;

@@ -43,6 +43,8 @@ export interface Transition {
   readonly restartsTimeWait?: boolean;
   /** The segment's text is not taken (RCV.NXT does not move over it). */
   readonly discardsText?: boolean;
+  /** Seconds: the retransmission timer, if running and nothing was retransmitted yet, fires this soon. */
+  readonly retransmitAfter?: number;
 }
 
 export interface Ignored {
@@ -206,10 +208,15 @@ const RELEASE_LATE = ignore("the socket is released to the kernel (orphaned) and
 const closeAfterShutdown = (state: TcpState): readonly Case[] => {
   const finWait = state === "FIN_WAIT_1" || state === "FIN_WAIT_2";
   const abort = finWait ? ABORT_RST(state) : ABORT_SILENT(state);
-  const cases: Case[] = [
+  const cases: Case[] = [];
+  if (state === "TIME_WAIT") {
+    cases.push({ profile: "linux", outcome: ignore("the connection is a timewait socket; the application's socket was already closed when it entered TIME_WAIT, so close() sends nothing, SO_LINGER or not",
+      "Linux tcp_time_wait() → tcp_done()") });
+  }
+  cases.push(
     { when: "linger0", outcome: { ...abort, ref: "§3.10.5; SO_LINGER 0 (Linux __tcp_close() → tcp_disconnect(), tcp_need_reset())",
       note: `close() with SO_LINGER 0 in ${state} aborts: ${finWait ? "a RST goes out" : "no RST is sent from this state"}, the TCB is deleted.` } },
-  ];
+  );
   if (state !== "TIME_WAIT") {
     cases.push({ when: "unreadData", outcome: go("CLOSED", ["RST"], "§3.6.1; RFC 2525 §2.17; Linux __tcp_close()",
       `close() with unread received data in ${state} sends a RST to show the data was lost.`) });
@@ -254,9 +261,18 @@ const syncSyn = (state: TcpState): readonly Case[] => [
 ];
 const RCV_SYN: EventColumn = {
   CLOSED: RESET_REPLY("CLOSED"),
-  LISTEN: go("SYN_RCVD", ["SYN+ACK"], "§3.10.7.2 third", "A SYN on a listener: answer SYN+ACK and wait for the ACK."),
-  SYN_SENT: go("SYN_RCVD", ["SYN+ACK"], "§3.10.7.3 fourth; §3.5 Figure 7",
-    "Simultaneous open: a bare SYN crossed ours, so we answer SYN+ACK."),
+  LISTEN: [
+    { profile: "linux", outcome: { ...go("SYN_RCVD", ["SYN+ACK"], "§3.10.7.2 third; Linux tcp_conn_request() (data on a SYN is dropped)",
+      "A SYN on a listener: answer SYN+ACK (ack = IRS + 1: Linux drops data carried on the SYN) and wait for the ACK."), discardsText: true } },
+    { outcome: go("SYN_RCVD", ["SYN+ACK"], "§3.10.7.2 third",
+      "A SYN on a listener: answer SYN+ACK and wait for the ACK; data on the SYN is queued for later (ack = IRS + 1 + length).") },
+  ],
+  SYN_SENT: [
+    { profile: "linux", outcome: { ...go("SYN_RCVD", ["SYN+ACK"], "§3.5 Figure 7; Linux tcp_rcv_synsent_state_process() (rcv_nxt = seq + 1)",
+      "Simultaneous open: a bare SYN crossed ours, so we answer SYN+ACK (Linux drops data on it)."), discardsText: true } },
+    { outcome: go("SYN_RCVD", ["SYN+ACK"], "§3.10.7.3 fourth; §3.5 Figure 7",
+      "Simultaneous open: a bare SYN crossed ours, so we answer SYN+ACK.") },
+  ],
   SYN_RCVD: [
     { profile: "linux", when: "passiveOpen", outcome: go("LISTEN", ["RST"], "Linux tcp_check_req() (embryonic_reset)",
       "A new SYN in the window of a half-open connection: Linux answers with a RST and forgets the request.") },
@@ -342,6 +358,8 @@ const RCV_ACK_OF_FIN: EventColumn = {
 };
 
 const FIN_ACKED = (state: TcpState, note: string): Transition => go(state, ["ACK"], "§3.10.7.4 eighth", note);
+const FIN_AFTER_FIN_LINUX = ignore("after the peer's FIN, a segment at or beyond RCV.NXT is not queued, so nothing answers it",
+  "Linux tcp_rcv_state_process() (CLOSE_WAIT, CLOSING, LAST_ACK: !before(seq, rcv_nxt) → break)");
 const RCV_FIN: EventColumn = {
   CLOSED: RESET_REPLY("CLOSED"),
   LISTEN: RESET_REPLY("LISTEN"),
@@ -353,9 +371,10 @@ const RCV_FIN: EventColumn = {
   FIN_WAIT_1: go("CLOSING", ["ACK"], "§3.10.7.4 eighth; §3.6 Figure 13",
     "Simultaneous close: the peer's FIN crossed ours before ours was acknowledged."),
   FIN_WAIT_2: go("TIME_WAIT", ["ACK"], "§3.10.7.4 eighth", "The peer's FIN ends the active close: ACK it and wait 2MSL."),
-  CLOSE_WAIT: FIN_ACKED("CLOSE_WAIT", "A FIN at RCV.NXT after the peer's FIN: stay and ACK (a retransmitted FIN is older, RCV_UNACCEPTABLE)."),
-  CLOSING: FIN_ACKED("CLOSING", "A FIN at RCV.NXT after the peer's FIN: stay and ACK."),
-  LAST_ACK: FIN_ACKED("LAST_ACK", "A FIN at RCV.NXT after the peer's FIN: stay and ACK."),
+  CLOSE_WAIT: [{ profile: "linux", outcome: FIN_AFTER_FIN_LINUX },
+    { outcome: FIN_ACKED("CLOSE_WAIT", "A FIN at RCV.NXT after the peer's FIN: stay and ACK (a retransmitted FIN is older, RCV_UNACCEPTABLE).") }],
+  CLOSING: [{ profile: "linux", outcome: FIN_AFTER_FIN_LINUX }, { outcome: FIN_ACKED("CLOSING", "A FIN at RCV.NXT after the peer's FIN: stay and ACK.") }],
+  LAST_ACK: [{ profile: "linux", outcome: FIN_AFTER_FIN_LINUX }, { outcome: FIN_ACKED("LAST_ACK", "A FIN at RCV.NXT after the peer's FIN: stay and ACK.") }],
   TIME_WAIT: { ...FIN_ACKED("TIME_WAIT", "A FIN in TIME_WAIT is acknowledged and restarts 2MSL."), restartsTimeWait: true },
 };
 
@@ -365,7 +384,11 @@ const RCV_FIN_ACK_OF_FIN: EventColumn = {
   FIN_WAIT_1: go("TIME_WAIT", ["ACK"], "§3.10.7.4 fifth, eighth",
     "The peer's FIN also acknowledges ours (FIN+ACK merged): skip FIN_WAIT_2 and wait 2MSL."),
   FIN_WAIT_2: go("TIME_WAIT", ["ACK"], "§3.10.7.4 eighth", "The peer's FIN ends the active close: ACK it and wait 2MSL."),
-  CLOSING: go("TIME_WAIT", ["ACK"], "§3.10.7.4 fifth, eighth", "A FIN that now acknowledges ours: ACK it and wait 2MSL."),
+  CLOSING: [
+    { profile: "linux", outcome: go("TIME_WAIT", [], "Linux tcp_rcv_state_process() (CLOSING: tcp_time_wait(), the segment consumed)",
+      "A segment that acknowledges our FIN ends CLOSING; Linux does not answer its FIN again.") },
+    { outcome: go("TIME_WAIT", ["ACK"], "§3.10.7.4 fifth, eighth", "A FIN that now acknowledges ours: ACK it and wait 2MSL.") },
+  ],
   LAST_ACK: go("CLOSED", [], "§3.10.7.4 fifth", "The segment acknowledges our FIN, which ends LAST_ACK."),
   TIME_WAIT: { ...FIN_ACKED("TIME_WAIT", "A FIN in TIME_WAIT is acknowledged and restarts 2MSL."), restartsTimeWait: true },
 };
@@ -489,7 +512,12 @@ const ACK_UNSENT = (state: TcpState): Transition => go(state, ["ACK"], "§3.10.7
   "The ACK acknowledges data not yet sent: send an ACK, drop the segment.");
 const RCV_BAD_ACK: EventColumn = {
   CLOSED: CANNOT_ARISE("no connection: the segment is answered by its control bits"), LISTEN: NOT_SENT,
-  SYN_SENT: BAD_ACK_REPLY("SYN_SENT", "§3.10.7.3 first"),
+  SYN_SENT: [
+    { profile: "linux", outcome: { ...go("SYN_SENT", ["RST"], "§3.10.7.3 first; Linux tcp_rcv_synsent_state_process() (TCP_TIMEOUT_MIN)",
+      "The ACK acknowledges nothing we sent: a RST <SEQ=SEG.ACK> answers it; Linux also resends its SYN two ticks later, in case a stale segment was in the way."),
+      retransmitAfter: 0.008 } },
+    { outcome: BAD_ACK_REPLY("SYN_SENT", "§3.10.7.3 first") },
+  ],
   SYN_RCVD: BAD_ACK_REPLY("SYN_RCVD", "§3.10.7.4 fifth (SYN-RECEIVED); Linux tcp_check_req()"),
   ESTABLISHED: ACK_UNSENT("ESTABLISHED"),
   FIN_WAIT_1: ACK_UNSENT("FIN_WAIT_1"),

@@ -112,6 +112,12 @@ interface SocketTable {
   errorSeen: boolean;
   writeShut: boolean;
   readShut: boolean;
+  /** The peer's FIN arrived (sticky: a later reset does not undo the end of file). */
+  peerFin: boolean;
+  /** Linux keeps received data readable after a reset: bytes still to read, then the error. */
+  readableAfterReset: number;
+  /** Unread bytes at the last look, to know what a reset left behind. */
+  lastUnread: number;
 }
 
 const ERRNO_NOTE: Record<Errno, string> = {
@@ -218,7 +224,7 @@ class Runner {
   private readonly sent: SegmentRecord[] = [];
   private readonly sock: SocketTable = {
     fds: new Map(), nonblocking: false, linger0: false, accepted: false, error: null, errorSeen: false,
-    writeShut: false, readShut: false,
+    writeShut: false, readShut: false, peerFin: false, readableAfterReset: 0, lastUnread: 0,
   };
   private pending: Pending | null = null;
   private tracedUpTo = 0;
@@ -294,16 +300,24 @@ class Runner {
   /** A reset or a timeout leaves an error for the next read, write or SO_ERROR. */
   private noteErrors(): void {
     const events = this.se.sim.events;
+    const linux = this.se.profile.name === "linux";
     for (let i = this.tracedUpTo; i < events.length; i++) {
       const ev = events[i]!;
-      if (ev.type !== "state" || ev.to !== "CLOSED" || ev.endpoint !== this.se.ep.name) continue;
+      if (ev.type !== "state" || ev.endpoint !== this.se.ep.name) continue;
+      if (ev.cause === "RCV_FIN" || ev.cause === "RCV_FIN_ACK_OF_FIN") this.sock.peerFin = true;
+      if (ev.to !== "CLOSED") continue;
       if (ev.cause === "USER_TIMEOUT") this.sock.error = "ETIMEDOUT";
       else if (ev.cause === "RCV_RST" || ev.cause === "RCV_RST_IN_WINDOW") {
-        // Linux: ECONNREFUSED in SYN_SENT, EPIPE in CLOSE_WAIT, else ECONNRESET (tcp_reset()).
-        this.sock.error = ev.from === "SYN_SENT" ? "ECONNREFUSED" : ev.from === "CLOSE_WAIT" ? "EPIPE" : "ECONNRESET";
+        // Linux tcp_reset(): ECONNREFUSED in SYN_SENT, EPIPE in CLOSE_WAIT, else ECONNRESET.
+        // RFC 9293 §3.10.7.4: a RST in SYN_RCVD after an active open is "connection refused".
+        const refusedOpen = ev.from === "SYN_SENT" || (!linux && ev.from === "SYN_RCVD" && this.se.ep.name === "client");
+        this.sock.error = refusedOpen ? "ECONNREFUSED" : ev.from === "CLOSE_WAIT" ? "EPIPE" : "ECONNRESET";
+        // Linux leaves queued data readable; RFC 9293 flushes the queues on a reset.
+        if (linux) this.sock.readableAfterReset = this.sock.lastUnread;
       }
     }
     this.tracedUpTo = events.length;
+    this.sock.lastUnread = this.se.unread;
   }
 
   private noStraySegments(e: ScriptEvent): void {
@@ -484,8 +498,9 @@ class Runner {
         const tryAccept = (): CallResult | null => {
           if (!s.accepted && isConnected(se.state)) {
             s.accepted = true;
-            s.fds.set(c.result, "connection");
-            return ok(c.result);
+            const newFd = c.result >= 0 ? c.result : Math.max(...s.fds.keys()) + 1;
+            s.fds.set(newFd, "connection");
+            return ok(newFd);
           }
           return s.nonblocking ? err("EAGAIN") : null;
         };
@@ -534,6 +549,13 @@ class Runner {
         const n = c.args[2]?.kind === "number" ? c.args[2].value : 0;
         return () => {
           if (se.unread > 0) return ok(se.read(n));
+          if (s.readableAfterReset > 0) {
+            const got = Math.min(n, s.readableAfterReset);
+            s.readableAfterReset -= got;
+            return ok(got);
+          }
+          // Linux tcp_recvmsg() checks the end of file before a pending error (it stays for SO_ERROR).
+          if (s.peerFin && se.profile.name === "linux") return ok(0);
           if (s.error !== null) {
             const e2 = s.error === "EPIPE" ? "ECONNRESET" : s.error;
             s.error = null;
@@ -546,7 +568,11 @@ class Runner {
       }
       case "shutdown": {
         const how = symbolOf(c.args[1]);
-        if (se.state === "CLOSED") return now(err("ENOTCONN"));
+        const linux = se.profile.name === "linux";
+        // Linux: a connection in TIME_WAIT is a timewait socket; the application's is already closed.
+        if (se.state === "CLOSED" || (linux && se.state === "TIME_WAIT")) return now(err("ENOTCONN"));
+        // Linux inet_shutdown() disconnects a connecting socket, and SO_ERROR then says ECONNRESET.
+        if (linux && se.state === "SYN_SENT") s.error = "ECONNRESET";
         if (how === "SHUT_RD" || how === "SHUT_RDWR") {
           se.call("shutdown-read");
           s.readShut = true;
@@ -562,6 +588,12 @@ class Runner {
         s.fds.delete(fd!);
         if (kind === "listener" && s.accepted) {
           se.dropListener();
+          return now(ok());
+        }
+        // Linux inet_csk_listen_stop(): an established connection nobody accepted is reset.
+        if (kind === "listener" && se.profile.name === "linux" && isConnected(se.state)) {
+          se.call("abort");
+          this.collect();
           return now(ok());
         }
         if (se.state !== "CLOSED") se.call("close", 0, s.linger0);

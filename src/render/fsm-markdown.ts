@@ -3,7 +3,8 @@
  * can never disagree with the machine the simulator runs.
  */
 import { STATES, STATE_DESCRIPTIONS } from "../fsm/states.js";
-import { EVENT_LABELS } from "../fsm/events.js";
+import { EVENT_LABELS, type TcpEvent } from "../fsm/events.js";
+import type { TcpState } from "../fsm/states.js";
 import { TRANSITION_TABLE, type Case, type Outcome, type TableRow } from "../fsm/table.js";
 import { SEGMENT_CHECKS, type CheckRule, type SegmentMatch } from "../fsm/checks.js";
 
@@ -49,6 +50,8 @@ function perCase(row: TableRow, text: (o: Outcome) => string, dedupe = false): s
 export interface FsmMarkdownOptions {
   /** Leave out rows whose every case is an "error" entry (impossible or refused inputs). Default false. */
   readonly omitErrors?: boolean;
+  /** Only these events (default: all). */
+  readonly events?: readonly TcpEvent[];
 }
 
 /**
@@ -62,6 +65,7 @@ export function renderFsmMarkdown(opts: FsmMarkdownOptions = {}): string {
   ];
   for (const row of TRANSITION_TABLE) {
     if (opts.omitErrors && row.cases.every((c) => c.outcome.kind === "error")) continue;
+    if (opts.events && !opts.events.includes(row.event)) continue;
     lines.push(
       "| " +
         [
@@ -118,9 +122,10 @@ function ruleStates(r: CheckRule): string {
  * The segment checks (src/fsm/checks.ts), one row per rule in the order they are tried:
  * which table event an arriving segment becomes before the transition table sees it.
  */
-export function renderChecksMarkdown(): string {
+export function renderChecksMarkdown(opts: { readonly state?: TcpState } = {}): string {
   const lines = ["| # | States | Profile | Segment | Becomes | Why | Reference |", "|---|---|---|---|---|---|---|"];
   SEGMENT_CHECKS.forEach((r, i) => {
+    if (opts.state !== undefined && !r.states.includes(opts.state)) return;
     const becomes = r.event === "BY_CONTROL_BITS" ? "by control bits (rcv SYN, SYN+ACK, ACK, FIN, data …)" : EVENT_LABELS[r.event];
     lines.push("| " + [String(i + 1), ruleStates(r), r.profile ?? "both", describeMatch(r.match), becomes, r.note, r.ref].map(cell).join(" | ") + " |");
   });

@@ -120,6 +120,10 @@ export function diagramEdges(): DiagramEdge[] {
     for (const [i, c] of row.cases.entries()) {
       const o = c.outcome;
       if (o.kind !== "transition" || o.next === row.state) continue;
+      // A guarded case that goes where a later unguarded one goes, sending the same, adds nothing to the figure.
+      const same = row.cases.slice(i + 1).some((d) => d.when === undefined && d.profile === undefined &&
+        d.outcome.kind === "transition" && d.outcome.next === o.next && d.outcome.send.join() === o.send.join());
+      if (same) continue;
       const kind: EdgeKind =
         o.next === "CLOSED" && (RESET_EVENTS.has(row.event) || o.send.includes("RST")) ? "reset" : "normal";
       const key = `${row.state}>${o.next}>${kind}`;

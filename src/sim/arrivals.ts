@@ -11,7 +11,7 @@ import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
 import { ACK, SYN, add, le, lt, span } from "./segment.js";
 import {
-  F_PASSIVE, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_OUT_OF_ORDER, RCV_SYN, RCV_SYN_ACK, lookup,
+  F_PASSIVE, SI, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_OUT_OF_ORDER, RCV_SYN, RCV_SYN_ACK, lookup,
 } from "./decisions.js";
 import { apply } from "./transitions.js";
 import { restartRetransmit } from "./timers.js";
@@ -37,8 +37,13 @@ export function receive(sim: Simulation, ep: Endpoint, ev: SimEvent): void {
   }
   for (let i = 0; i < j.events.length; i++) {
     const ei = j.events[i]!;
-    const o = lookup(sim.profile, ep.si, ei, ep.fl);
+    let o = lookup(sim.profile, ep.si, ei, ep.fl);
     if (o.kind !== "transition") continue;
+    // One segment, one reply: when a later event of the same segment (its FIN after its data)
+    // answers with an ACK or a RST too, this event's is left to it (Linux sends one).
+    if (i + 1 < j.events.length && o.send.length > 0 && laterReplies(sim, ep, j.events, i, o.next)) {
+      o = { ...o, send: o.send.filter((k) => k !== "ACK" && k !== "RST") };
+    }
     if (ei === RCV_SYN || ei === RCV_SYN_ACK) {
       const reopen = ep.state === "TIME_WAIT" && o.next === "SYN_RCVD";
       if (reopen) newIncarnation(ep);
@@ -46,16 +51,24 @@ export function receive(sim: Simulation, ep: Endpoint, ev: SimEvent): void {
         // The peer's ISN, and data on a SYN+ACK is accepted (ack = IRS + 1 + len).
         ep.irs = seq;
         ep.haveRcv = true;
-        const text = ei === RCV_SYN_ACK && !o.discardsText ? len : 0;
-        ep.rcvNxt = add(seq, 1 + text);
-        if (text > 0 && !ep.autoRead) ep.unread += text;
+        // Text on a SYN+ACK is processed now (§3.10.7.3 "continue at the sixth step"); text on
+        // a bare SYN is queued until ESTABLISHED (§3.10.7.2 third), unless the profile drops it.
+        const text = o.discardsText ? 0 : len;
+        if (ei === RCV_SYN_ACK) {
+          ep.rcvNxt = add(seq, 1 + text);
+          if (text > 0 && !ep.autoRead) ep.unread += text;
+        } else {
+          ep.rcvNxt = add(seq, 1);
+          ep.synText = text;
+        }
       }
       apply(sim, ep, o, ei, f, seq, ack, len, 0);
-      if (ei === RCV_SYN_ACK && len > 0 && !o.discardsText) trigger(sim, ep, TRIGGER_INDEX.data);
+      if (len > 0 && !o.discardsText && ep.state === "ESTABLISHED") trigger(sim, ep, TRIGGER_INDEX.data);
     } else if (ei === RCV_DATA) {
       // Trimmed to what is new (the checks let through a segment that overlaps RCV.NXT).
       const fresh = add(seq, len) - ep.rcvNxt >>> 0;
-      if (o.next !== "CLOSED") {
+      // Text after the peer's FIN is ignored (§3.10.7.4 seventh): RCV.NXT stays past the FIN.
+      if (o.next !== "CLOSED" && !ep.finRcvd) {
         ep.rcvNxt = add(ep.rcvNxt, fresh);
         if (!ep.autoRead) ep.unread += fresh;
       }
@@ -74,6 +87,13 @@ export function receive(sim: Simulation, ep: Endpoint, ev: SimEvent): void {
     }
     if (ep.state === "CLOSED") return;
   }
+}
+
+/** Does the next event of this segment, in the state this one leads to, send an ACK or a RST? */
+function laterReplies(sim: Simulation, ep: Endpoint, events: readonly number[], i: number, next: string): boolean {
+  if (next === "CLOSED") return false;
+  const o = lookup(sim.profile, SI[next as keyof typeof SI], events[i + 1]!, ep.fl);
+  return o.kind === "transition" && (o.send.includes("ACK") || o.send.includes("RST"));
 }
 
 /** A SYN reopens a TIME_WAIT 4-tuple (Linux TCP_TW_SYN): a fresh TCB with a higher ISS. */

@@ -51,6 +51,8 @@ export class Endpoint {
   unread = 0;
   /** The connection was CLOSED after being used, so the next open needs a new ISS. */
   reopen = false;
+  /** Text that came on the peer's SYN, queued until ESTABLISHED (§3.10.7.2). */
+  synText = 0;
   /** Bytes the application sent before the connection was open (§3.10.2: queued). */
   pending = 0;
   /** Which triggered steps have been scheduled (each runs once); allocated on first use. */

@@ -18,6 +18,12 @@ export function armRetransmit(sim: Simulation, ep: Endpoint): void {
   sim.q.push(sim.now + ep.rto, K_RTX, ep.id, ++ep.genRtx);
 }
 
+/** Re-arm a running retransmission timer to fire `seconds` from now (it keeps its RTO for later). */
+export function rearmRetransmitIn(sim: Simulation, ep: Endpoint, seconds: number): void {
+  if (!ep.rtxRunning) return;
+  sim.q.push(sim.now + us(seconds), K_RTX, ep.id, ++ep.genRtx);
+}
+
 export function stopRetransmit(ep: Endpoint): void {
   ep.genRtx++;
   ep.rtxRunning = false;

@@ -9,9 +9,9 @@ import type { TcpState } from "../fsm/states.js";
 import type { Outcome, Transition } from "../fsm/table.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
-import { SEND, SI, lookup } from "./decisions.js";
+import { RCV_DATA, SEND, SI, lookup } from "./decisions.js";
 import { retransmitOldest, sendAck, sendData, sendFin, sendRst, sendSyn } from "./sending.js";
-import { maybeStartFinWait2, startTimeWait, stopRetransmit } from "./timers.js";
+import { maybeStartFinWait2, rearmRetransmitIn, startTimeWait, stopRetransmit } from "./timers.js";
 import { TRIGGER_INDEX, trigger } from "./steps.js";
 
 
@@ -49,6 +49,8 @@ export function apply(sim: Simulation, ep: Endpoint, o: Transition, ei: number, 
       case "RETRANSMIT": retransmitOldest(sim, ep); break;
     }
   }
+  // Linux re-arms the SYN's timer to TCP_TIMEOUT_MIN (2 jiffies, 8 ms at HZ=250) when nothing was resent yet.
+  if (o.retransmitAfter !== undefined && ep.retries === 0) rearmRetransmitIn(sim, ep, o.retransmitAfter);
   if (next !== from) enter(sim, ep, next);
   else if (o.restartsTimeWait) startTimeWait(sim, ep);
 }
@@ -56,6 +58,14 @@ export function apply(sim: Simulation, ep: Endpoint, o: Transition, ei: number, 
 function enter(sim: Simulation, ep: Endpoint, state: TcpState): void {
   switch (state) {
     case "ESTABLISHED":
+      if (ep.synText > 0) {
+        // The text queued from the peer's SYN is processed now, as data (§3.10.7.2 third).
+        const n = ep.synText;
+        ep.synText = 0;
+        ep.rcvNxt = (ep.rcvNxt + n) >>> 0;
+        if (!ep.autoRead) ep.unread += n;
+        sendAck(sim, ep, RCV_DATA, state);
+      }
       trigger(sim, ep, TRIGGER_INDEX.established);
       if (ep.pending > 0) {
         const bytes = ep.pending;
@@ -79,7 +89,7 @@ function enter(sim: Simulation, ep: Endpoint, state: TcpState): void {
       ep.genDack++;
       ep.dackPending = false;
       ep.haveRcv = ep.synSent = ep.finSent = ep.finRcvd = false;
-      ep.unread = ep.pending = 0;
+      ep.unread = ep.pending = ep.synText = 0;
       ep.fl = 0;
       ep.reopen = true;
       trigger(sim, ep, TRIGGER_INDEX.closed);
@@ -90,6 +100,7 @@ function enter(sim: Simulation, ep: Endpoint, state: TcpState): void {
       ep.genDack++;
       ep.dackPending = false;
       ep.haveRcv = ep.synSent = ep.finSent = ep.finRcvd = false;
+      ep.synText = 0;
       ep.sndUna = ep.sndNxt = ep.iss;
       break;
     default:
