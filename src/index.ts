@@ -10,6 +10,8 @@ export { runNotebooks, runNotebook, parseNotebook, cleanProblems, CELL_TAGS, typ
 export * from "./replay/index.js";
 export * from "./capture/index.js";
 export * from "./demos/index.js";
+export * from "./trace/index.js";
+export { parseTraceLine, TRACE_EVENTS, type TraceEvent, type TraceStateEvent } from "./parse/tracefs.js";
 export {
   runScript, parseScript, formatFailure, scenarioToScript, type ExportOptions, formatEvent, formatPacket, formatSyscall, formatTime, PEER_ISN, DEFAULT_TOLERANCE_USECS,
   MAX_SCRIPT_BYTES, MAX_SCRIPT_EVENTS, type RunScriptOptions, type RunScriptResult, type ScriptRun, type ScriptFailure,

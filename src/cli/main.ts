@@ -17,6 +17,7 @@ import { registerReplay } from "./commands/replay.js";
 import { registerSite } from "./commands/site.js";
 import { registerSimulate } from "./commands/simulate.js";
 import { registerScript } from "./commands/script.js";
+import { registerTrace } from "./commands/trace.js";
 
 const REGISTRARS: ReadonlyArray<(program: Command) => void> = [
   registerDemo,
@@ -29,6 +30,7 @@ const REGISTRARS: ReadonlyArray<(program: Command) => void> = [
   registerScript,
   registerSite,
   registerSimulate,
+  registerTrace,
 ];
 
 function packageVersion(): string {
