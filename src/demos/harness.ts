@@ -9,7 +9,8 @@ import net from "node:net";
 import { collectProc } from "../monitor/collectors/proc.js";
 import type { TcpState } from "../fsm/states.js";
 import type { ConnectionRecord } from "../parse/types.js";
-import type { DemoOptions, DemoResources, DemoStep, Sides } from "./types.js";
+import { monotonicSeconds } from "../trace/session.js";
+import type { DemoAppCall, DemoOptions, DemoResources, DemoStep, Sides } from "./types.js";
 
 export const MAX_POLL_BUDGET_MS = 10_000;
 
@@ -51,7 +52,11 @@ export function statesOf(records: readonly ConnectionRecord[], t: DemoTuple): Si
 export class DemoHarness {
   readonly host: "127.0.0.1" | "::1";
   readonly steps: DemoStep[] = [];
+  /** What the application saw at each call (`call()`), in order. */
+  readonly app: DemoAppCall[] = [];
   readonly resources: DemoResources;
+  /** The listening ports this harness opened: a transition on one of them is the server's. */
+  readonly serverPorts = new Set<number>();
   private readonly servers = new Set<net.Server>();
   private readonly sockets = new Set<net.Socket>();
   private readonly children = new Set<ChildProcess>();
@@ -59,11 +64,27 @@ export class DemoHarness {
   private readonly budgetMs: number;
   private readonly intervalMs: number;
 
-  constructor(private readonly options: DemoOptions = {}) {
+  /**
+   * @param t0 CLOCK_MONOTONIC seconds that count as t = 0 for `app` and the demo's transitions
+   *   (runDemo passes the same value to both).
+   */
+  constructor(private readonly options: DemoOptions = {}, readonly t0: number = monotonicSeconds()) {
     this.host = options.host ?? "127.0.0.1";
     this.resources = options.resources ?? { ports: [], pids: [] };
     this.budgetMs = Math.min(Math.max(options.pollBudgetMs ?? 2000, 0), MAX_POLL_BUDGET_MS);
     this.intervalMs = Math.max(options.pollIntervalMs ?? 10, 1);
+  }
+
+  /** Seconds since t0, to the microsecond. */
+  now(): number {
+    return Math.round((monotonicSeconds() - this.t0) * 1e6) / 1e6;
+  }
+
+  /** Record what the application saw at one call: `h.call("client", "read()", "0 (EOF)")`. */
+  call(endpoint: DemoAppCall["endpoint"], call: string, result: string): DemoAppCall {
+    const entry: DemoAppCall = { t: this.now(), endpoint, call, result };
+    this.app.push(entry);
+    return entry;
   }
 
   /** Tests inject a failure at a named point to check that cleanup still runs. */
@@ -92,6 +113,7 @@ export class DemoHarness {
     });
     const port = (server.address() as net.AddressInfo).port;
     this.resources.ports.push(port);
+    this.serverPorts.add(port);
     return { server, port };
   }
 

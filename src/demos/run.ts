@@ -8,6 +8,8 @@ import { dirname } from "node:path";
 import { replayCaptureFile } from "../capture/file.js";
 import { startCapture, type CaptureUnavailable, type RunningCapture } from "../capture/tcpdump.js";
 import type { Trace } from "../sim/trace.js";
+import { monotonicSeconds, startKernelTrace, type KernelTrace } from "../trace/session.js";
+import type { TraceRecord, TransitionRecord } from "../trace/records.js";
 import { abortRst } from "./abort-rst.js";
 import { closeUnreadData } from "./close-unread-data.js";
 import { closeWaitLeak } from "./close-wait-leak.js";
@@ -19,7 +21,7 @@ import { halfClose } from "./half-close.js";
 import { DemoHarness } from "./harness.js";
 import { threeWayClose } from "./three-way-close.js";
 import { timeWaitPileup } from "./time-wait-pileup.js";
-import { DEMO_NAMES, type DemoCapture, type DemoName, type DemoOptions, type DemoResult, type DemoSegment } from "./types.js";
+import { DEMO_NAMES, type DemoCapture, type DemoName, type DemoOptions, type DemoResult, type DemoSegment, type DemoTracing, type DemoTransition } from "./types.js";
 
 export const DEMOS: Readonly<Record<DemoName, DemoDefinition>> = {
   "four-way-close": fourWayClose,
@@ -68,13 +70,49 @@ async function finishCapture(running: RunningCapture, host: string): Promise<Cap
   }
 }
 
+/** Ports of a "addr:port" / "[v6]:port" endpoint. */
+function portOf(endpoint: string): number {
+  return Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
+}
+
+/**
+ * The demo's own connections' transitions: either end on one of its listening ports (listeners
+ * themselves, remote port 0, are left out). The server end is the one whose local port listens.
+ */
+export function demoTransitions(records: readonly TraceRecord[], serverPorts: ReadonlySet<number>, shift: number): DemoTransition[] {
+  const connections = new Map<string, number>();
+  const out: DemoTransition[] = [];
+  for (const r of records) {
+    if (r.type !== "transition") continue;
+    const local = portOf(r.local);
+    const remote = portOf(r.remote);
+    if (remote === 0 || (!serverPorts.has(local) && !serverPorts.has(remote))) continue;
+    const endpoint = serverPorts.has(local) ? "server" : "client";
+    const key = endpoint === "server" ? `${r.remote}|${r.local}` : `${r.local}|${r.remote}`;
+    let connection = connections.get(key);
+    if (connection === undefined) connections.set(key, (connection = connections.size + 1));
+    out.push({ t: Math.round((r.t + shift) * 1e6) / 1e6, endpoint, connection, from: r.from, to: r.to, source: (r as TransitionRecord).source });
+  }
+  return out;
+}
+
 /**
  * Run one demo against the kernel. Throws only on a bug or an injected failure (after
  * cleaning up); a kernel that does not do what was expected gives `ok: false`.
  */
 export async function runDemo(name: DemoName, options: DemoOptions = {}): Promise<DemoResult> {
   const def = DEMOS[name];
-  const h = new DemoHarness(options);
+  const t0 = monotonicSeconds();
+  const h = new DemoHarness(options, t0);
+  // The kernel's own transitions, when this machine lets us trace (root, tracefs); else polling only.
+  let tracing: DemoTracing = { ok: false, reason: "not asked for (trace: false)" };
+  let kernelTrace: KernelTrace | undefined;
+  if (options.trace !== false) {
+    const started = startKernelTrace({ keep: true, lifecycle: false, timewaitEveryMs: 100 });
+    if (started.ok) kernelTrace = started.trace;
+    else tracing = { ok: false, reason: `transitions not recorded, states polled from /proc only: missing ${started.missing}` };
+  }
+  let transitions: DemoTransition[] = [];
   let running: RunningCapture | CaptureUnavailable | undefined;
   let captured: Captured | undefined;
   let leaks = { servers: 0, sockets: 0, children: 0 };
@@ -101,6 +139,13 @@ export async function runDemo(name: DemoName, options: DemoOptions = {}): Promis
   } finally {
     if (running?.ok) await running.stop().then((s) => rm(dirname(s.file), { recursive: true, force: true }), () => {});
     leaks = await h.cleanup();
+    if (kernelTrace) {
+      // Let the last segments' effects reach the trace (the peer's ACK of a FIN, a RST) before stopping.
+      await new Promise((r) => setTimeout(r, 50));
+      const summary = await kernelTrace.stop();
+      transitions = demoTransitions(kernelTrace.records(), h.serverPorts, kernelTrace.t0 - t0);
+      tracing = { ok: true, events: summary.events, lost: summary.lost };
+    }
   }
   // cleanup() closes everything it tracked; anything still open afterwards is a bug in a demo.
   if (leaks.servers + leaks.sockets + leaks.children > 0) {
@@ -115,5 +160,8 @@ export async function runDemo(name: DemoName, options: DemoOptions = {}): Promis
     ok: h.steps.length > 0 && h.steps.every((s) => s.ok),
     ...(capture && { capture }),
     ...(captured && { traces: captured.traces }),
+    transitions,
+    tracing,
+    app: h.app,
   };
 }

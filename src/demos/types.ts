@@ -5,6 +5,7 @@
  */
 import type { TcpState } from "../fsm/states.js";
 import type { SegmentRecord, Trace } from "../sim/trace.js";
+import type { TraceSource } from "../trace/records.js";
 
 /** One state per end; "CLOSED" when the kernel has no socket for that end any more. */
 export interface Sides {
@@ -41,6 +42,34 @@ export type DemoCapture =
     }
   | { readonly ok: false; readonly reason: string };
 
+/** One kernel state change of a demo connection, from `tcp-lifecycle trace`'s source (tracefs). */
+export interface DemoTransition {
+  /** Seconds since the demo started (the same clock as `app`). */
+  readonly t: number;
+  readonly endpoint: "client" | "server";
+  /** 1-based connection, in order of each connection's first transition. */
+  readonly connection: number;
+  readonly from: TcpState;
+  readonly to: TcpState;
+  /** How it was learnt (src/trace/records.ts): the tracepoint, or the timewait hand-over. */
+  readonly source: TraceSource;
+}
+
+/** What the application saw at one call: read() → 0 at EOF, ECONNRESET, EPIPE, … */
+export interface DemoAppCall {
+  readonly t: number;
+  readonly endpoint: "client" | "server";
+  /** The call as a learner would write it: "read()", "write(100 bytes)", "connect()", "close()". */
+  readonly call: string;
+  /** "ok", "0 (EOF)", "100 bytes", or the errno name: "ECONNRESET", "EPIPE", "ETIMEDOUT" … */
+  readonly result: string;
+}
+
+/** Whether the demo recorded the kernel's transitions, or why it fell back to polling /proc only. */
+export type DemoTracing =
+  | { readonly ok: true; readonly events: number; readonly lost: number }
+  | { readonly ok: false; readonly reason: string };
+
 export interface DemoResult {
   readonly demo: DemoName;
   readonly title: string;
@@ -53,6 +82,11 @@ export interface DemoResult {
   readonly capture?: DemoCapture;
   /** The replayed captured connections, in the simulator's shape, for the ladder renderers. */
   readonly traces?: readonly Trace[];
+  /** Every kernel state change of the demo's connections, both endpoints, in order (empty when not traced). */
+  readonly transitions: readonly DemoTransition[];
+  readonly tracing: DemoTracing;
+  /** What the application saw at each call, in order. */
+  readonly app: readonly DemoAppCall[];
 }
 
 export const DEMO_NAMES = [
@@ -92,6 +126,8 @@ export interface DemoOptions {
   readonly connections?: number;
   /** "127.0.0.1" (default) or "::1". */
   readonly host?: "127.0.0.1" | "::1";
+  /** Record the kernel's transitions through tracefs when possible (root). Default true. */
+  readonly trace?: boolean;
   /** Tests: throw at this checkpoint (e.g. "server-listening") to exercise cleanup. */
   readonly failAt?: string;
   /** Filled in as the demo opens things, even when it throws. */
