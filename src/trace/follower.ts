@@ -126,7 +126,8 @@ export class TraceFollower {
       }
       this.state(e, local, remote, events, i, timewaitNow, out);
     });
-    return out;
+    // A connect() held for its port is released after later events: put records back in time order (stable).
+    return out.length > 1 ? out.map((r, k) => ({ r, k })).sort((a, b) => a.r.t - b.r.t || a.k - b.k).map((x) => x.r) : out;
   }
 
   private state(
@@ -191,13 +192,16 @@ export class TraceFollower {
     this.transition(e, local, remote, out, "tracepoint");
   }
 
-  /** tcp_done() on an orphan destroys it in the same call: a destroy of the same socket at the same instant follows. */
+  /**
+   * tcp_done() on an orphan destroys it in the same call (inet_csk_destroy_sock()), so the next
+   * event on that CPU is the socket's destroy. A socket the application still holds is destroyed
+   * later, by its close(), after other events.
+   */
   private destroyedWith(e: TraceStateEvent, events: readonly TraceEvent[], i: number): boolean {
-    for (let j = i + 1; j < events.length && j < i + 8; j++) {
+    for (let j = i + 1; j < events.length; j++) {
       const d = events[j];
-      if (d?.kind === "destroy" && d.local.port === e.local.port && d.remote.port === e.remote.port && d.local.address === e.local.address) {
-        return d.ts - e.ts < 0.001;
-      }
+      if (!d || d.kind === "lost" || d.cpu !== e.cpu) continue;
+      return d.kind === "destroy" && d.local.port === e.local.port && d.remote.port === e.remote.port && d.local.address === e.local.address;
     }
     return false;
   }
