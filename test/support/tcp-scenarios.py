@@ -12,6 +12,9 @@ Modes:
                 TIME_WAIT once the server reads everything.
   abort         client close() with SO_LINGER {on, 0}: RST instead of FIN.
   refused       connect() to a port nobody listens on.
+  orphan        the client close()s at once; the server only 2.5 s later: the client's orphaned
+                FIN_WAIT_2 (a timewait socket) dies after tcp_fin_timeout first, and the
+                server's late FIN is answered with a RST.
 """
 import json, socket, struct, sys, time
 
@@ -97,6 +100,12 @@ elif mode == "abort":
     except ConnectionResetError:
         pass
     acc.close()
+elif mode == "orphan":
+    cli.close()
+    assert acc.recv(10) == b""
+    time.sleep(2.5)
+    acc.close()
+    time.sleep(0.2)
 else:
     print(f"unknown mode {mode}", file=sys.stderr)
     sys.exit(2)
