@@ -12,12 +12,14 @@
  * every earlier packet is there too (tcpdump reads the ring in order). Without one, stop()
  * waits for the file to stop growing, which a busy machine can fool.
  */
+import { rmSync } from "node:fs";
 import { readFile, mkdtemp, stat } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { readPcap } from "../parse/pcap/reader.js";
+import { onTerminate } from "../process/cleanup.js";
 
 export interface CaptureOptions {
   /** Capture TCP on these ports only: `tcp port A or tcp port B`. At least one. */
@@ -138,7 +140,8 @@ async function barrier(file: string, to: { readonly host: string; readonly port:
 export async function startCapture(options: CaptureOptions): Promise<RunningCapture | CaptureUnavailable> {
   const invalid = validatePorts(options.ports);
   if (invalid) return { ok: false, reason: invalid };
-  const file = options.file ?? join(await mkdtemp(join(tmpdir(), "tcp-lifecycle-capture-")), "capture.pcap");
+  const ownDir = options.file === undefined ? await mkdtemp(join(tmpdir(), "tcp-lifecycle-capture-")) : undefined;
+  const file = options.file ?? join(ownDir ?? tmpdir(), "capture.pcap");
   const filter = captureFilter(options.ports);
   // -B 32768: a 32 MiB kernel ring (tcpdump counts in KiB). --immediate-mode makes libpcap use
   // TPACKET_V2, whose ring slots are sized for the snap length, capped at the interface MTU:
@@ -165,6 +168,16 @@ export async function startCapture(options: CaptureOptions): Promise<RunningCapt
   let stderr = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => { stderr += chunk; });
+  // A signal to our PID (not only to the process group, as Ctrl-C is): stop tcpdump and remove the
+  // temporary folder we made. At a normal exit the caller owns the file (and removes it).
+  const forget = onTerminate(
+    () => {
+      if (child.exitCode === undefined || child.exitCode === null) child.kill("SIGKILL");
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
+    },
+    { atExit: false },
+  );
+  void child.then(() => forget(), () => forget());
 
   const started = await new Promise<"listening" | "exited" | "timeout">((resolve) => {
     const timer = setTimeout(() => resolve("timeout"), options.startTimeoutMs ?? 5000);

@@ -8,12 +8,16 @@
  * the application has its own handler (the CLI's "stop cleanly" on Ctrl-C), that handler decides.
  */
 const cleanups = new Set<() => void>();
+/** Cleanups that run on signals only, not at a normal exit (a temporary file the caller may keep). */
+const signalOnly = new Set<() => void>();
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 let installed = false;
 
-function runAll(): void {
+function runAll(reason: "signal" | "exit" = "signal"): void {
   for (const fn of [...cleanups]) {
+    if (reason === "exit" && signalOnly.has(fn)) continue;
     cleanups.delete(fn);
+    signalOnly.delete(fn);
     try {
       fn();
     } catch {
@@ -39,7 +43,11 @@ function install(): void {
   if (installed) return;
   installed = true;
   for (const s of SIGNALS) process.on(s, handlers[s]);
-  process.on("exit", runAll);
+  process.on("exit", atExit);
+}
+
+function atExit(): void {
+  runAll("exit");
 }
 
 /** With nothing left to clean up, the process's signals behave as if we had never been here. */
@@ -47,15 +55,20 @@ function uninstall(): void {
   if (!installed || cleanups.size > 0) return;
   installed = false;
   for (const s of SIGNALS) process.off(s, handlers[s]);
-  process.off("exit", runAll);
+  process.off("exit", atExit);
 }
 
-/** Register a synchronous cleanup; returns the function that unregisters it (call it once done). */
-export function onTerminate(fn: () => void): () => void {
+/**
+ * Register a synchronous cleanup; returns the function that unregisters it (call it once done).
+ * `atExit: false`: run it on a signal only, not when the process exits normally.
+ */
+export function onTerminate(fn: () => void, options: { atExit?: boolean } = {}): () => void {
   install();
   cleanups.add(fn);
+  if (options.atExit === false) signalOnly.add(fn);
   return () => {
     cleanups.delete(fn);
+    signalOnly.delete(fn);
     uninstall();
   };
 }

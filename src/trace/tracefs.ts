@@ -71,7 +71,8 @@ export function checkTracefs(options: { mount?: boolean } = {}): TracefsCheck {
       fix: "mount -t tracefs nodev /sys/kernel/tracing (the kernel needs CONFIG_FTRACE)",
     };
   }
-  const missingEvents = TRACE_EVENTS.filter((e) => !existsSync(join(root, "events", e)));
+  const found = root;
+  const missingEvents = TRACE_EVENTS.filter((e) => !existsSync(join(found, "events", e)));
   if (missingEvents.includes("sock/inet_sock_set_state")) {
     return { ok: false, missing: "the tracepoint sock:inet_sock_set_state (Linux 4.16 or later)", fix: "use a newer kernel; the monitor and the demos poll /proc instead" };
   }
