@@ -10,6 +10,7 @@ import { collectProc } from "../monitor/collectors/proc.js";
 import type { TcpState } from "../fsm/states.js";
 import type { ConnectionRecord } from "../parse/types.js";
 import { monotonicSeconds } from "../trace/session.js";
+import { onTerminate } from "../process/cleanup.js";
 import type { DemoAppCall, DemoOptions, DemoResources, DemoStep, Sides } from "./types.js";
 
 export const MAX_POLL_BUDGET_MS = 10_000;
@@ -171,6 +172,11 @@ export class DemoHarness {
     });
     this.children.add(child);
     if (child.pid !== undefined) this.resources.pids.push(child.pid);
+    // A signal to our PID (not only Ctrl-C to the group) must not leave the child running forever.
+    const forget = onTerminate(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
+    child.once("exit", forget);
     let stderr = "";
     child.stderr?.setEncoding("utf8").on("data", (c: string) => { stderr += c; });
     const port = await new Promise<number>((resolve, reject) => {

@@ -27,6 +27,7 @@ import {
 } from "./nbformat.js";
 import type { ChildCell, ChildMessage, ParentMessage } from "./protocol.js";
 import { ensureSelfLink } from "./self-link.js";
+import { onTerminate } from "../process/cleanup.js";
 
 export interface RunOptions {
   /** Where executed notebooks go (file name kept). Default "build/notebooks". */
@@ -319,6 +320,12 @@ function executeInChild(
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
     });
+    // A signal to the runner's PID ends the notebook's process too: SIGTERM, so that what the
+    // notebook started (a demo's child, a tracefs instance) is cleaned up by its own handlers.
+    const forget = onTerminate(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    });
+    child.once("exit", forget);
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
       stderr = (stderr + d.toString("utf8")).slice(-4000);
