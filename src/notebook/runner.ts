@@ -4,7 +4,7 @@
  * cells through tslab's converter and executor. Writes the executed notebook (nbformat 4.5)
  * to the output folder and never touches the source.
  */
-import { fork } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { createRequire } from "node:module";
@@ -303,6 +303,16 @@ function errorText(error: ErrorOutput): string {
   return error.ename === "TypeScript" ? error.evalue : `${error.ename}: ${error.evalue}`;
 }
 
+/** Signal a notebook's process and everything it started (its process group), or the process alone if that fails. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
 /** Execute cells in a fresh child process; resolves after the process has exited. */
 function executeInChild(
   file: string,
@@ -316,6 +326,8 @@ function executeInChild(
   return new Promise((resolvePromise) => {
     const child = fork(childScript(), [codeCacheDir], {
       cwd: dirname(file),
+      // Its own process group, so that ending it also ends whatever the notebook started.
+      detached: true,
       execArgv: [],
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
@@ -323,7 +335,7 @@ function executeInChild(
     // A signal to the runner's PID ends the notebook's process too: SIGTERM, so that what the
     // notebook started (a demo's child, a tracefs instance) is cleaned up by its own handlers.
     const forget = onTerminate(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) killGroup(child, "SIGTERM");
     });
     child.once("exit", forget);
     let stderr = "";
@@ -341,7 +353,7 @@ function executeInChild(
     };
     const stop = (failure: NonNullable<ChildOutcome["failure"]>): void => {
       if (outcome.failure === undefined) outcome.failure = failure;
-      child.kill("SIGKILL");
+      killGroup(child, "SIGKILL");
     };
     arm(Math.max(STARTUP_TIMEOUT_MS, timeoutMs), () =>
       stop({ kind: "timeout", message: `tslab did not start within ${Math.max(STARTUP_TIMEOUT_MS, timeoutMs) / 1000} s` }),
