@@ -2,8 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { EXPECTED } from "./support/demo-states.js";
 import {
-  compareWithSimulator, DEMO_PROGRESS, DEMOS, KNOWN_STATE_DIFFERENCES, presetDocument, settledStates, simulate, simulatedStates, validateScenario,
-  type DemoName, type DemoResult, type DemoSegment, type PresetName, type Scenario, type StateDifference,
+  compareWithSimulator, DEMO_PROGRESS, DEMOS, KNOWN_STATE_DIFFERENCES, KNOWN_TRANSITION_DIFFERENCES, presetDocument, settledStates, simulate, simulatedStates, validateScenario,
+  type DemoName, type DemoResult, type DemoSegment, type DemoTransition, type KnownTransitionDifference, type PresetName, type Scenario,
+  type StateDifference, type TcpState,
 } from "../src/index.js";
 
 const HANDSHAKE: DemoSegment[] = [
@@ -15,7 +16,23 @@ const seg = (from: "client" | "server", flags: DemoSegment["flags"], len = 0): D
   connection: 1, from, to: from === "client" ? "server" : "client", flags, seq: 1, ack: 1, len,
 });
 
-function result(demo: DemoResult["demo"], states: [string, string][], segments: DemoSegment[]): DemoResult {
+/** "client CLOSED>SYN_SENT" … → DemoTransitions of connection 1, 1 ms apart. */
+function traced(tokens: string[]): DemoTransition[] {
+  return tokens.map((tok, i) => {
+    const [endpoint, move] = tok.split(" ") as ["client" | "server", string];
+    const [from, to] = move.split(">") as [TcpState, TcpState];
+    return { t: 0.001 * (i + 1), endpoint, connection: 1, from, to, source: "tracepoint" };
+  });
+}
+
+const NOT_TRACED: DemoResult["tracing"] = { ok: false, reason: "not traced in this test" };
+
+function result(
+  demo: DemoResult["demo"],
+  states: [string, string][],
+  segments: DemoSegment[],
+  transitions?: DemoTransition[],
+): DemoResult {
   return {
     demo,
     title: demo,
@@ -24,8 +41,15 @@ function result(demo: DemoResult["demo"], states: [string, string][], segments: 
     segments,
     // No segments: the demo ran without capture, so only the states are compared.
     ...(segments.length > 0 && { capture: { ok: true, filter: "tcp port 1", packets: segments.length, dropped: 0, connections: 1 } }),
+    // No transitions: the kernel was not traced, so the sequences are skipped.
+    transitions: transitions ?? [],
+    tracing: transitions ? { ok: true, events: transitions.length, lost: 0 } : NOT_TRACED,
+    app: [],
   };
 }
+
+/** The kernel's handshake, as the traced kernel reports it (compare.ts HANDSHAKE_TRANSITIONS). */
+const KERNEL_HANDSHAKE = ["client CLOSED>SYN_SENT", "client SYN_SENT>ESTABLISHED", "server LISTEN>SYN_RCVD", "server SYN_RCVD>ESTABLISHED"];
 
 const ABORT_STEPS: [string, string][] = [["ESTABLISHED", "ESTABLISHED"], ["CLOSED", "CLOSED"]];
 const THREE_WAY_STEPS: [string, string][] = [["ESTABLISHED", "ESTABLISHED"], ["TIME_WAIT", "CLOSED"]];
@@ -146,5 +170,97 @@ describe("compareWithSimulator", () => {
     );
     // Settling stops before the long timers: the close-wait-leak client's FIN_WAIT_2 timeout (60 s) has not fired.
     expect(KNOWN_STATE_DIFFERENCES).toEqual([]);
+  });
+
+  describe("transition sequences", () => {
+    const FOUR_WAY_STEPS: [string, string][] = [["ESTABLISHED", "ESTABLISHED"], ["FIN_WAIT_2", "CLOSE_WAIT"], ["FIN_WAIT_2", "CLOSE_WAIT"], ["TIME_WAIT", "CLOSED"]];
+    const FOUR_WAY = [
+      ...KERNEL_HANDSHAKE,
+      "client ESTABLISHED>FIN_WAIT_1", "server ESTABLISHED>CLOSE_WAIT", "client FIN_WAIT_1>FIN_WAIT_2",
+      "server CLOSE_WAIT>LAST_ACK", "client FIN_WAIT_2>TIME_WAIT", "server LAST_ACK>CLOSED",
+    ];
+
+    it("accepts the kernel's four-way close: the handshake, then the simulator's changes up to 2MSL", () => {
+      const cmp = compareWithSimulator(result("four-way-close", FOUR_WAY_STEPS, [], traced(FOUR_WAY)), "four-way-close");
+      expect(cmp.problems).toEqual([]);
+      expect(cmp.transitions).toEqual({
+        client: {
+          kernel: ["CLOSED>SYN_SENT", "SYN_SENT>ESTABLISHED", "ESTABLISHED>FIN_WAIT_1", "FIN_WAIT_1>FIN_WAIT_2", "FIN_WAIT_2>TIME_WAIT"],
+          // TIME_WAIT → CLOSED comes 60 s later, by a timer no demo waits for: cut.
+          simulated: ["ESTABLISHED>FIN_WAIT_1", "FIN_WAIT_1>FIN_WAIT_2", "FIN_WAIT_2>TIME_WAIT"],
+          expected: ["CLOSED>SYN_SENT", "SYN_SENT>ESTABLISHED", "ESTABLISHED>FIN_WAIT_1", "FIN_WAIT_1>FIN_WAIT_2", "FIN_WAIT_2>TIME_WAIT"],
+          ok: true,
+        },
+        server: {
+          kernel: ["LISTEN>SYN_RCVD", "SYN_RCVD>ESTABLISHED", "ESTABLISHED>CLOSE_WAIT", "CLOSE_WAIT>LAST_ACK", "LAST_ACK>CLOSED"],
+          simulated: ["ESTABLISHED>CLOSE_WAIT", "CLOSE_WAIT>LAST_ACK", "LAST_ACK>CLOSED"],
+          expected: ["LISTEN>SYN_RCVD", "SYN_RCVD>ESTABLISHED", "ESTABLISHED>CLOSE_WAIT", "CLOSE_WAIT>LAST_ACK", "LAST_ACK>CLOSED"],
+          ok: true,
+        },
+        applied: [],
+      });
+    });
+
+    it("a wrong sequence is a problem naming the endpoint and the first differing transition", () => {
+      // A kernel whose server skipped LAST_ACK (went straight from CLOSE_WAIT to CLOSED), settled states unchanged.
+      const wrong = FOUR_WAY.filter((t) => t !== "server CLOSE_WAIT>LAST_ACK").map((t) => (t === "server LAST_ACK>CLOSED" ? "server CLOSE_WAIT>CLOSED" : t));
+      const cmp = compareWithSimulator(result("four-way-close", FOUR_WAY_STEPS, [], traced(wrong)), "four-way-close");
+      expect(cmp.steps.every((s) => s.ok)).toBe(true);
+      expect("skipped" in cmp.transitions).toBe(false);
+      if ("skipped" in cmp.transitions) return;
+      expect(cmp.transitions.client.ok).toBe(true);
+      expect(cmp.transitions.server.ok).toBe(false);
+      expect(cmp.problems).toEqual([
+        "transitions: server: first difference at transition 4: kernel CLOSE_WAIT>CLOSED, simulator CLOSE_WAIT>LAST_ACK " +
+          "(kernel LISTEN>SYN_RCVD SYN_RCVD>ESTABLISHED ESTABLISHED>CLOSE_WAIT CLOSE_WAIT>CLOSED; " +
+          "simulator with no known differences LISTEN>SYN_RCVD SYN_RCVD>ESTABLISHED ESTABLISHED>CLOSE_WAIT CLOSE_WAIT>LAST_ACK LAST_ACK>CLOSED)",
+      ]);
+    });
+
+    it("a missing transition at the end names the position and '(nothing more)'", () => {
+      const short = FOUR_WAY.filter((t) => t !== "client FIN_WAIT_2>TIME_WAIT");
+      const cmp = compareWithSimulator(result("four-way-close", FOUR_WAY_STEPS, [], traced(short)), "four-way-close");
+      expect(cmp.problems).toHaveLength(1);
+      expect(cmp.problems[0]).toMatch(/^transitions: client: first difference at transition 5: kernel \(nothing more\), simulator FIN_WAIT_2>TIME_WAIT /);
+    });
+
+    it("without a kernel trace the sequences are skipped with the reason, not failed", () => {
+      const cmp = compareWithSimulator(result("four-way-close", FOUR_WAY_STEPS, []), "four-way-close");
+      expect(cmp.transitions).toEqual({ skipped: "not traced in this test" });
+      expect(cmp.problems).toEqual([]);
+      const lossy: DemoResult = { ...result("four-way-close", FOUR_WAY_STEPS, [], traced(FOUR_WAY)), tracing: { ok: true, events: 10, lost: 3 } };
+      expect(compareWithSimulator(lossy, "four-way-close").transitions).toEqual({
+        skipped: "the kernel's trace buffer lost 3 event(s): the sequences may have gaps",
+      });
+    });
+
+    it("only connection 1 is compared (a capture's barrier SYN is connection 2)", () => {
+      const barrier: DemoTransition[] = [
+        { t: 1, endpoint: "client", connection: 2, from: "CLOSED", to: "SYN_SENT", source: "tracepoint" },
+        { t: 1.001, endpoint: "client", connection: 2, from: "SYN_SENT", to: "CLOSED", source: "tracepoint" },
+      ];
+      const cmp = compareWithSimulator(result("four-way-close", FOUR_WAY_STEPS, [], [...traced(FOUR_WAY), ...barrier]), "four-way-close");
+      expect(cmp.problems).toEqual([]);
+    });
+
+    it("three-way-close: the kernel's FIN_WAIT_2 on the way to TIME_WAIT is the documented difference, and a stale one is reported", () => {
+      const kernel = traced([
+        ...KERNEL_HANDSHAKE,
+        "client ESTABLISHED>FIN_WAIT_1", "server ESTABLISHED>CLOSE_WAIT", "server CLOSE_WAIT>LAST_ACK",
+        "client FIN_WAIT_1>FIN_WAIT_2", "client FIN_WAIT_2>TIME_WAIT", "server LAST_ACK>CLOSED",
+      ]);
+      const cmp = compareWithSimulator(result("three-way-close", THREE_WAY_STEPS, [], kernel), "three-way-close");
+      expect(cmp.problems).toEqual([]);
+      if ("skipped" in cmp.transitions) throw new Error("not compared");
+      expect(cmp.transitions.client.simulated).toEqual(["ESTABLISHED>FIN_WAIT_1", "FIN_WAIT_1>TIME_WAIT"]);
+      expect(cmp.transitions.applied).toEqual(["fin-wait-2-before-time-wait"]);
+      // Without the documented difference the same kernel fails at the FIN_WAIT_2.
+      const bare = compareWithSimulator(result("three-way-close", THREE_WAY_STEPS, [], kernel), "three-way-close", [], []);
+      expect(bare.problems).toHaveLength(1);
+      expect(bare.problems[0]).toMatch(/^transitions: client: first difference at transition 4: kernel FIN_WAIT_1>FIN_WAIT_2, simulator FIN_WAIT_1>TIME_WAIT /);
+      const stale: KnownTransitionDifference = { id: "stale", demo: "three-way-close", endpoint: "server", simulated: ["CLOSE_WAIT>CLOSED"], kernel: [], why: "test" };
+      const withStale = compareWithSimulator(result("three-way-close", THREE_WAY_STEPS, [], kernel), "three-way-close", [], [...KNOWN_TRANSITION_DIFFERENCES, stale]);
+      expect(withStale.problems).toEqual(["known transition difference stale no longer applies: the simulator's server does not go CLOSE_WAIT>CLOSED"]);
+    });
   });
 });

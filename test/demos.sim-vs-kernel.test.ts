@@ -5,14 +5,26 @@
  * states. The demo's own polling is the only settling waited for. The captured
  * segments must equal the simulator's once the documented differences are applied
  * (src/demos/compare.ts KNOWN_DIFFERENCES). Each difference is also asserted here as that
- * difference, so a change in either the simulator or the kernel shows up.
+ * difference, so a change in either the simulator or the kernel shows up. Each endpoint's
+ * complete sequence of kernel transitions (every state passed through, from tracefs) must
+ * equal the simulator's state changes up to the first long timer, with the documented
+ * KNOWN_TRANSITION_DIFFERENCES.
  */
 import { describe, expect, it } from "vitest";
-import { compareWithSimulator, DEMOS, KNOWN_DIFFERENCES, runDemo, simulate, type DemoName, type PresetName } from "../src/index.js";
-import { toolGate } from "./support/tools.js";
+import {
+  checkTracefs, compareWithSimulator, DEMOS, KNOWN_DIFFERENCES, KNOWN_TRANSITION_DIFFERENCES, runDemo, simulate,
+  type DemoName, type DemoResult, type PresetName, type SimComparison,
+} from "../src/index.js";
+import { inCI, toolGate } from "./support/tools.js";
 
 const onLinux = process.platform === "linux";
 const gate = onLinux ? toolGate("tcpdump", "apt-get install tcpdump") : { skip: true, reason: "not Linux" };
+/** Tracing the kernel's transitions needs root and tracefs; without them the sequences are skipped (and said so). */
+const tracefs = onLinux ? checkTracefs() : ({ ok: false, missing: "Linux", fix: "run on Linux" } as const);
+if (onLinux && !tracefs.ok) {
+  if (inCI) throw new Error(`CI=true but kernel tracing is not possible here: ${tracefs.missing}`);
+  console.warn(`the transition sequences are not compared: ${tracefs.missing} (${tracefs.fix})`);
+}
 
 const WITH_PRESET = (Object.values(DEMOS) as { name: DemoName; preset?: PresetName }[]).filter(
   (d): d is { name: DemoName; preset: PresetName } => d.preset !== undefined,
@@ -43,6 +55,61 @@ const KERNEL: Record<string, string[] | string[][]> = {
   "connect-refused": ["client>server SYN 0", "server>client RST,ACK 0"],
 };
 
+/**
+ * Each endpoint's kernel transitions on the demo's connection, exactly, in order. Every demo
+ * begins with the kernel's handshake: connect() makes the client CLOSED → SYN_SENT, the
+ * SYN+ACK makes it ESTABLISHED; the server's socket appears only when the handshake's ACK
+ * arrives, LISTEN → SYN_RCVD → ESTABLISHED at once (compare.ts HANDSHAKE_TRANSITIONS).
+ * Then:
+ * - the orderly closes (four-way, three-way, half-close): the active closer FIN_WAIT_1 →
+ *   FIN_WAIT_2 (its FIN ACKed) → TIME_WAIT (the peer's FIN), the passive one CLOSE_WAIT →
+ *   LAST_ACK → CLOSED. Three-way too passes FIN_WAIT_2 (fin-wait-2-before-time-wait), where
+ *   the simulator goes FIN_WAIT_1 → TIME_WAIT on the FIN+ACK;
+ * - the aborts (abort-rst, close-unread-data): ESTABLISHED → CLOSED on both sides, the
+ *   client by sending its RST, the server by receiving it;
+ * - close-wait-leak: the same as an orderly close, because the harness's cleanup closes the
+ *   leaked socket after the steps (leak-cleanup-server, leak-cleanup-client);
+ * - connect-refused: the client SYN_SENT → CLOSED on the RST; nothing listens, so the server
+ *   end has no socket and no transition.
+ * With --capture the capture's barrier SYN to the other loopback address is connection 2:
+ * not compared.
+ */
+const HANDSHAKE_CLIENT = ["CLOSED>SYN_SENT", "SYN_SENT>ESTABLISHED"];
+const HANDSHAKE_SERVER = ["LISTEN>SYN_RCVD", "SYN_RCVD>ESTABLISHED"];
+const ORDERLY = {
+  client: [...HANDSHAKE_CLIENT, "ESTABLISHED>FIN_WAIT_1", "FIN_WAIT_1>FIN_WAIT_2", "FIN_WAIT_2>TIME_WAIT"],
+  server: [...HANDSHAKE_SERVER, "ESTABLISHED>CLOSE_WAIT", "CLOSE_WAIT>LAST_ACK", "LAST_ACK>CLOSED"],
+};
+const ABORTED = { client: [...HANDSHAKE_CLIENT, "ESTABLISHED>CLOSED"], server: [...HANDSHAKE_SERVER, "ESTABLISHED>CLOSED"] };
+const KERNEL_TRANSITIONS: Record<string, { client: string[]; server: string[] }> = {
+  "four-way-close": ORDERLY,
+  "three-way-close": ORDERLY,
+  "half-close": ORDERLY,
+  "close-wait-leak": ORDERLY,
+  "abort-rst": ABORTED,
+  "close-unread-data": ABORTED,
+  "connect-refused": { client: ["CLOSED>SYN_SENT", "SYN_SENT>CLOSED"], server: [] },
+};
+/** The transition differences each demo must show (none is timing-dependent). */
+const TRANSITION_DIFFERENCES: Record<string, string[]> = {
+  "three-way-close": ["fin-wait-2-before-time-wait"],
+  "close-wait-leak": ["leak-cleanup-client", "leak-cleanup-server"],
+};
+
+function expectTransitions(name: DemoName, result: DemoResult, cmp: SimComparison): void {
+  if (!tracefs.ok) {
+    expect(cmp.transitions).toEqual({ skipped: expect.stringContaining("transitions not recorded") });
+    return;
+  }
+  expect(result.tracing).toMatchObject({ ok: true, lost: 0 });
+  if ("skipped" in cmp.transitions) throw new Error(`transitions skipped: ${cmp.transitions.skipped}`);
+  const kernel = KERNEL_TRANSITIONS[name]!;
+  expect({ client: cmp.transitions.client.kernel, server: cmp.transitions.server.kernel }).toEqual(kernel);
+  expect(cmp.transitions.client.ok && cmp.transitions.server.ok).toBe(true);
+  expect([...cmp.transitions.applied].sort()).toEqual(TRANSITION_DIFFERENCES[name] ?? []);
+  expect(KNOWN_TRANSITION_DIFFERENCES.every((d) => !d.optional)).toBe(true);
+}
+
 describe.skipIf(!onLinux)("simulator vs kernel: states", () => {
   it("covers every preset that has a demo", () => {
     expect(WITH_PRESET.map((d) => d.name).sort()).toEqual(
@@ -60,6 +127,7 @@ describe.skipIf(!onLinux)("simulator vs kernel: states", () => {
       expect(cmp.states.client.ok && cmp.states.server.ok && cmp.final.ok).toBe(true);
       expect(cmp.stateDifferences).toEqual([]);
       expect(cmp.segments).toBeUndefined();
+      expectTransitions(name, result, cmp);
     });
   }
 });
@@ -84,6 +152,8 @@ describe.skipIf(!onLinux || gate.skip)("simulator vs kernel: captured segments",
       const trace = result.traces?.[0];
       expect(trace).toBeDefined();
       expect(trace?.final.server).toBe(sim.final.server === "CLOSE_WAIT" ? "CLOSE_WAIT" : "CLOSED");
+      // The capture does not change what is compared: connection 1's transitions, exactly.
+      expectTransitions(name, result, cmp);
     });
   }
 

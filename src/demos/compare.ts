@@ -18,6 +18,15 @@
  * Segments, when captured: the captured segments, written as tokens "client>server FIN,ACK 0",
  * must equal the simulator's tokens after the documented differences below are applied.
  *
+ * Transitions, when the kernel was traced (`result.tracing.ok`): each endpoint's complete
+ * sequence of kernel state changes on the demo's connection (connection 1), written as tokens
+ * "FIN_WAIT_1>FIN_WAIT_2", every state passed through in order — also the ones too quick to
+ * sample — must equal the simulator's state changes of that endpoint, up to the first long
+ * timer (the same cut as `settledStates`: no demo waits 2MSL or the orphan FIN_WAIT_2
+ * timeout), after KNOWN_TRANSITION_DIFFERENCES are applied. A preset that starts ESTABLISHED
+ * is preceded by the kernel's handshake (HANDSHAKE_TRANSITIONS). Without a trace (not root,
+ * no tracefs) this part is skipped with the reason, not failed.
+ *
  * Each difference is data: what the simulator shows, what the kernel shows instead, and why
  * (RFC 9293 or Linux source). `optional` marks a timing-dependent one (the kernel shows
  * either form). A difference that no longer applies is itself reported, so the list cannot
@@ -30,15 +39,18 @@
  *     final: { simulated: {client, server}, observed: {…} | null, ok },
  *     stateDifferences: [ids applied],
  *     segments?: { captured, simulated, expected, applied, ok },
+ *     transitions: { client: { kernel, simulated, expected, ok }, server: {…}, applied: [ids] }
+ *                 | { skipped: "transitions not recorded, …" },
  *     problems: [ "step 2 \"client end() …\": server: simulator LAST_ACK, kernel CLOSE_WAIT", … ] }
- * `problems` is empty exactly when the kernel agreed.
+ * `problems` is empty exactly when the kernel agreed; a transition problem reads
+ * "transitions: client: first difference at transition 4: kernel FIN_WAIT_1>FIN_WAIT_2, simulator FIN_WAIT_1>TIME_WAIT (…)".
  */
 import { TIMER_EVENTS, type TcpEvent } from "../fsm/events.js";
 import type { TcpState } from "../fsm/states.js";
 import type { PresetName } from "../sim/presets.js";
 import type { Scenario } from "../sim/scenario.js";
 import { scenarioOf, simulate } from "../sim/simulate.js";
-import { ENDPOINTS, type EndpointName, type SegmentRecord, type Trace } from "../sim/trace.js";
+import { ENDPOINTS, type EndpointName, type SegmentRecord, type StateChangeRecord, type Trace } from "../sim/trace.js";
 import type { DemoName, DemoResult, DemoSegment, Sides } from "./types.js";
 
 export interface KnownDifference {
@@ -85,6 +97,74 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
       "issues shutdown(): the ACK comes first. If softirq processing is deferred (a loaded machine), the simulator's order can appear instead.",
   },
 ];
+
+/**
+ * A documented difference in one endpoint's sequence of kernel transitions ("FROM>TO" tokens):
+ * where the simulator's run `simulated` appears, the kernel shows `kernel` instead.
+ */
+export interface KnownTransitionDifference {
+  readonly id: string;
+  readonly demo: DemoName;
+  readonly endpoint: EndpointName;
+  readonly simulated: readonly string[];
+  readonly kernel: readonly string[];
+  /** Timing-dependent: the kernel may show either form. */
+  readonly optional?: boolean;
+  readonly why: string;
+}
+
+export const KNOWN_TRANSITION_DIFFERENCES: readonly KnownTransitionDifference[] = [
+  {
+    id: "fin-wait-2-before-time-wait",
+    demo: "three-way-close",
+    endpoint: "client",
+    simulated: ["FIN_WAIT_1>TIME_WAIT"],
+    kernel: ["FIN_WAIT_1>FIN_WAIT_2", "FIN_WAIT_2>TIME_WAIT"],
+    why:
+      "The server's FIN arrives on the segment that also ACKs the client's FIN (or just after a bare ACK: the kernel shows the same either way). " +
+      "Linux tcp_rcv_state_process() (net/ipv4/tcp_input.c) handles the ACK field first: tcp_ack() takes the ACK of our FIN and the TCP_FIN_WAIT1 case " +
+      "calls tcp_set_state(sk, TCP_FIN_WAIT2), keeping the full socket because th->fin is set; only then does tcp_data_queue() → tcp_fin() see the FIN, " +
+      "in FIN_WAIT_2, and call tcp_time_wait(). RFC 9293 §3.10.7.4 allows both readings (fifth step: FIN-WAIT-1 \"if the FIN segment is now acknowledged, " +
+      "then enter FIN-WAIT-2 and continue processing in that state\"; eighth step: FIN-WAIT-1 \"if our FIN has been ACKed (perhaps in this segment), then " +
+      "enter TIME-WAIT\"); the simulator's table takes the second as one transition, RCV_FIN_ACK_OF_FIN: FIN_WAIT_1 → TIME_WAIT.",
+  },
+  {
+    id: "leak-cleanup-server",
+    demo: "close-wait-leak",
+    endpoint: "server",
+    simulated: ["ESTABLISHED>CLOSE_WAIT"],
+    kernel: ["ESTABLISHED>CLOSE_WAIT", "CLOSE_WAIT>LAST_ACK", "LAST_ACK>CLOSED"],
+    why:
+      "Not the kernel: the demo. Its server application never closes (the leak), as in the preset; but once the demo's steps are done the harness's " +
+      "cleanup() closes every socket it opened, so the kernel sends the leaked socket's FIN (tcp_close() → tcp_close_state(): CLOSE_WAIT → LAST_ACK) and " +
+      "the client's ACK of it ends it (tcp_rcv_state_process(), TCP_LAST_ACK: tcp_done()). The simulated preset stays in CLOSE_WAIT for ever.",
+  },
+  {
+    id: "leak-cleanup-client",
+    demo: "close-wait-leak",
+    endpoint: "client",
+    simulated: ["FIN_WAIT_1>FIN_WAIT_2"],
+    kernel: ["FIN_WAIT_1>FIN_WAIT_2", "FIN_WAIT_2>TIME_WAIT"],
+    why:
+      "The other end of leak-cleanup-server: the cleanup's FIN reaches the client's orphaned FIN_WAIT_2, which Linux keeps as a timewait socket " +
+      "(tcp_rcv_state_process(), TCP_FIN_WAIT1 case: tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)); tcp_timewait_state_process() (net/ipv4/tcp_minisocks.c) " +
+      "turns it into TIME_WAIT and ACKs. The simulated preset's FIN_WAIT_2 only ends by the 60 s orphan timeout, after the cut.",
+  },
+];
+
+/**
+ * The kernel's handshake, which the presets that start ESTABLISHED do not simulate. The
+ * server's two come together when the handshake's ACK arrives: Linux answers the SYN from a
+ * request socket (tcp_conn_request(), net/ipv4/tcp_input.c), which has no state tracepoint,
+ * and creates the connection's socket only on the ACK (tcp_check_req() →
+ * tcp_v4_syn_recv_sock() → inet_csk_clone_lock(), which sets TCP_SYN_RECV on the clone of the
+ * listener, so the tracepoint says LISTEN → SYN_RCVD), moved to ESTABLISHED at once by
+ * tcp_rcv_state_process(). Same sequence as RFC 9293's, later in time.
+ */
+export const HANDSHAKE_TRANSITIONS: Readonly<Record<EndpointName, readonly string[]>> = {
+  client: ["CLOSED>SYN_SENT", "SYN_SENT>ESTABLISHED"],
+  server: ["LISTEN>SYN_RCVD", "SYN_RCVD>ESTABLISHED"],
+};
 
 /** How many of each side's preset steps have run. */
 export interface Progress {
@@ -143,6 +223,20 @@ export const KNOWN_STATE_DIFFERENCES: readonly StateDifference[] = [];
 /** The first table events that a settled demo never waits for: all timers of 1 s or more. */
 const LONG_TIMERS: ReadonlySet<TcpEvent> = new Set<TcpEvent>(TIMER_EVENTS);
 
+/** The state changes of a trace up to the first long timer or retransmission: what a demo can see. */
+function untilLongTimer(trace: Trace): StateChangeRecord[] {
+  const changes: StateChangeRecord[] = [];
+  for (const e of trace.events) {
+    if (e.type === "segment") {
+      if (e.retransmission) break;
+    } else {
+      if (LONG_TIMERS.has(e.cause)) break;
+      changes.push(e);
+    }
+  }
+  return changes;
+}
+
 /**
  * The simulator's settled state pair once `progress` of the preset's steps have run: the
  * scenario with only those steps, simulated under the linux profile, read after the last
@@ -156,14 +250,7 @@ export function settledStates(input: PresetName | Scenario, progress: Progress):
   };
   const trace = simulate(cut, { profile: "linux" });
   const states: Record<EndpointName, TcpState> = { ...trace.initial };
-  for (const e of trace.events) {
-    if (e.type === "segment") {
-      if (e.retransmission) break;
-    } else {
-      if (LONG_TIMERS.has(e.cause)) break;
-      states[e.endpoint] = e.to;
-    }
-  }
+  for (const e of untilLongTimer(trace)) states[e.endpoint] = e.to;
   return states;
 }
 
@@ -205,9 +292,34 @@ export interface SimComparison {
     readonly applied: readonly string[];
     readonly ok: boolean;
   };
+  /** Each endpoint's kernel transitions against the simulator's, or why they were not compared. */
+  readonly transitions: TransitionComparison;
   /** Everything that did not match, in words; empty when the kernel agreed. */
   readonly problems: readonly string[];
 }
+
+/** One endpoint's transitions, as "FROM>TO" tokens. */
+export interface SequenceComparison {
+  /** The kernel's, on the demo's connection, in order. */
+  readonly kernel: readonly string[];
+  /** The simulator's state changes (linux profile), up to the first long timer. */
+  readonly simulated: readonly string[];
+  /** What the kernel must show: the handshake when the preset starts ESTABLISHED, then `simulated` with the applicable differences applied. */
+  readonly expected: readonly string[];
+  readonly ok: boolean;
+}
+
+export type TransitionComparison =
+  | {
+      readonly client: SequenceComparison;
+      readonly server: SequenceComparison;
+      /** Ids of the KNOWN_TRANSITION_DIFFERENCES that applied. */
+      readonly applied: readonly string[];
+    }
+  | {
+      /** Why the sequences were not compared (the kernel was not traced); not a failure. */
+      readonly skipped: string;
+    };
 
 export function token(s: Pick<SegmentRecord, "from" | "to" | "flags" | "len">): string {
   return `${s.from}>${s.to} ${s.flags.join(",")} ${s.len}`;
@@ -295,14 +407,74 @@ function compareStates(
   return { steps, final: { simulated: finalSim, observed, ok: finalOk }, applied: [...applied], sideOk };
 }
 
+/** "FIN_WAIT_1>FIN_WAIT_2". */
+export function transitionToken(t: { readonly from: TcpState; readonly to: TcpState }): string {
+  return `${t.from}>${t.to}`;
+}
+
+/** The kernel's transitions of one endpoint of one connection, as tokens, in order. */
+export function kernelSequence(result: Pick<DemoResult, "transitions">, endpoint: EndpointName, connection = 1): string[] {
+  return result.transitions.filter((t) => t.connection === connection && t.endpoint === endpoint).map(transitionToken);
+}
+
+/** The simulator's state changes of one endpoint, up to the first long timer, as tokens. */
+export function simulatedSequence(trace: Trace, endpoint: EndpointName): string[] {
+  return untilLongTimer(trace).filter((e) => e.endpoint === endpoint).map(transitionToken);
+}
+
+function compareTransitions(
+  result: DemoResult,
+  trace: Trace,
+  differences: readonly KnownTransitionDifference[],
+  problems: string[],
+): TransitionComparison {
+  // Results made before tracing existed (or by hand) have no `tracing`: nothing to compare.
+  const tracing = result.tracing as DemoResult["tracing"] | undefined;
+  if (tracing === undefined) return { skipped: "the result has no tracing field" };
+  if (!tracing.ok) return { skipped: tracing.reason };
+  if (tracing.lost > 0) return { skipped: `the kernel's trace buffer lost ${tracing.lost} event(s): the sequences may have gaps` };
+  const applied: string[] = [];
+  const side = (endpoint: EndpointName): SequenceComparison => {
+    const kernel = kernelSequence(result, endpoint);
+    const simulated = simulatedSequence(trace, endpoint);
+    let expected = [...(trace.initial[endpoint] === "ESTABLISHED" ? HANDSHAKE_TRANSITIONS[endpoint] : []), ...simulated];
+    for (const d of differences.filter((d) => d.demo === result.demo && d.endpoint === endpoint)) {
+      const at = indexOfRun(expected, d.simulated);
+      if (at < 0) {
+        problems.push(`known transition difference ${d.id} no longer applies: the simulator's ${endpoint} does not go ${d.simulated.join(" ")}`);
+        continue;
+      }
+      if (d.optional && indexOfRun(kernel, d.kernel) < 0) continue;
+      expected = [...expected.slice(0, at), ...d.kernel, ...expected.slice(at + d.simulated.length)];
+      applied.push(d.id);
+    }
+    const ok = expected.length === kernel.length && expected.every((t, i) => t === kernel[i]);
+    if (!ok) {
+      let k = 0;
+      while (k < kernel.length && k < expected.length && kernel[k] === expected[k]) k++;
+      const mine = applied.filter((id) => differences.some((d) => d.id === id && d.endpoint === endpoint));
+      problems.push(
+        `transitions: ${endpoint}: first difference at transition ${k + 1}: kernel ${kernel[k] ?? "(nothing more)"}, ` +
+          `simulator ${expected[k] ?? "(nothing more)"} (kernel ${kernel.join(" ") || "(none)"}; simulator with ${mine.join(", ") || "no"} known differences ${expected.join(" ") || "(none)"})`,
+      );
+    }
+    return { kernel, simulated, expected, ok };
+  };
+  const client = side("client");
+  const server = side("server");
+  return { client, server, applied };
+}
+
 /**
  * Compare a demo's result with a preset (or, for tests, any scenario standing in for it) under
- * the linux profile. `stateDifferences` defaults to KNOWN_STATE_DIFFERENCES.
+ * the linux profile. `stateDifferences` defaults to KNOWN_STATE_DIFFERENCES, `transitionDifferences`
+ * to KNOWN_TRANSITION_DIFFERENCES.
  */
 export function compareWithSimulator(
   result: DemoResult,
   preset: PresetName | Scenario,
   stateDifferences: readonly StateDifference[] = KNOWN_STATE_DIFFERENCES,
+  transitionDifferences: readonly KnownTransitionDifference[] = KNOWN_TRANSITION_DIFFERENCES,
 ): SimComparison {
   const trace = simulate(preset, { profile: "linux" });
   const problems: string[] = [];
@@ -340,6 +512,7 @@ export function compareWithSimulator(
     if (!ok) problems.push(`captured segments ${captured.join(" / ")} differ from the simulator's (with ${applied.join(", ") || "no"} known differences) ${expected.join(" / ")}`);
     segments = { captured, simulated, expected, applied, ok };
   }
+  const transitions = compareTransitions(result, trace, transitionDifferences, problems);
   const name = typeof preset === "string" ? preset : preset.name;
   return {
     demo: result.demo,
@@ -349,6 +522,7 @@ export function compareWithSimulator(
     final: checked.final,
     stateDifferences: checked.applied,
     ...(segments && { segments }),
+    transitions,
     problems,
   };
 }
