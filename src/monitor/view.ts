@@ -1,11 +1,13 @@
 /**
  * The monitor's text view: a header, the table of counts by state, the busiest ports and
- * processes, a chart of counts over time, and the anomalies. Pure (returns a string), so the
- * live CLI, plain snapshots and notebooks share it; colour is opt-in for terminals.
+ * processes, a chart of counts over time, the kernel's recent transitions, and the anomalies.
+ * Pure (returns a string), so the live CLI, plain snapshots and notebooks share it; colour is
+ * opt-in for terminals.
  */
 import * as asciichart from "asciichart";
 import { STATES, type TcpState } from "../fsm/states.js";
 import { STATE_CHART_COLORS, renderStateChart } from "../render/state-counts.js";
+import type { TransitionRecord } from "../trace/records.js";
 import { formatDuration } from "./duration.js";
 import type { StateSeries } from "./series.js";
 import type { Snapshot } from "./snapshot.js";
@@ -20,7 +22,26 @@ export interface ViewOptions {
   /** Terminal rows: the live view drops table rows and chart height to fit. */
   readonly height?: number;
   readonly intervalMs?: number;
+  /** The recent-transitions pane: the kernel's last transitions, or why there are none. Absent: no pane. */
+  readonly transitions?: TransitionsPane;
+  /** Transitions the pane lists at most (default 8); the live view lists fewer to fit the terminal. */
+  readonly transitionLines?: number;
 }
+
+/** What the recent-transitions pane shows (the sampler's SnapshotTransitions fits it). */
+export type TransitionsPane =
+  | {
+      readonly ok: true;
+      /** Oldest first; the pane shows the last ones. */
+      readonly recent: readonly TransitionRecord[];
+      /** Transitions seen since tracing started. */
+      readonly seen?: number;
+      /** Events the kernel's ring buffer dropped (since the previous snapshot). */
+      readonly lost?: number;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+export const DEFAULT_TRANSITION_LINES = 8;
 
 const BOLD = "\x1b[1m";
 const RESET = asciichart.reset;
@@ -96,6 +117,53 @@ export function renderAnomalies(s: Snapshot, color = false): string[] {
   return lines;
 }
 
+/** Time in the old state, short: 850µs, 3.0ms, 1.25s. */
+function inStateText(seconds: number): string {
+  if (seconds < 0.001) return `${Math.round(seconds * 1e6)}µs`;
+  if (seconds < 1) return `${(seconds * 1000).toFixed(1)}ms`;
+  return `${seconds.toFixed(2)}s`;
+}
+
+/**
+ * One transition, compactly: "12.345 127.0.0.1:41234 → 127.0.0.1:8080 FIN_WAIT_1 → FIN_WAIT_2 (3.0ms)":
+ * seconds since tracing started, local → remote end, old → new state, time spent in the old one
+ * (when the trace saw it begin). A change seen in /proc rather than reported by the kernel (a
+ * timewait socket's end, which has no tracepoint) is dated to within the poll and says so.
+ */
+export function formatTransition(r: TransitionRecord): string {
+  const inState = r.inState === null ? "" : ` (${inStateText(r.inState)})`;
+  const seen = r.source === "procfs" ? " [seen in /proc]" : "";
+  return `${r.t.toFixed(3)} ${r.local} → ${r.remote} ${r.from} → ${r.to}${inState}${seen}`;
+}
+
+/**
+ * The recent-transitions pane: the last `lines` transitions, or one line saying why there are
+ * none and that counts still come from polling (`where` the states are read, every `intervalMs`).
+ */
+export function renderTransitionsPane(
+  pane: TransitionsPane,
+  opts: { lines?: number; color?: boolean; width?: number; intervalMs?: number; where?: string } = {},
+): string[] {
+  const where = opts.where ?? "/proc";
+  if (!pane.ok) {
+    const every = opts.intervalMs !== undefined ? ` every ${formatDuration(opts.intervalMs)}` : "";
+    return [`recent transitions: unavailable (${pane.reason}); states are polled from ${where}${every}`];
+  }
+  const lines = Math.max(0, opts.lines ?? DEFAULT_TRANSITION_LINES);
+  const shown = lines === 0 ? [] : pane.recent.slice(-lines);
+  const seen = pane.seen !== undefined ? `, ${fmt(pane.seen)} seen` : "";
+  const title = paint(`Recent transitions (kernel trace${seen})`, BOLD, opts.color ?? false);
+  const width = opts.width ?? Infinity;
+  const body = shown.map((r) => {
+    const line = `  ${formatTransition(r)}`;
+    // Cut rather than wrap: a wrapped line would push the anomalies off a live screen.
+    return line.length > width ? line.slice(0, Math.max(1, width - 1)) + "…" : line;
+  });
+  if (shown.length === 0) body.push("  none yet");
+  if (pane.lost) body.push(`  the kernel's ring buffer dropped ${fmt(pane.lost)} events: some transitions are missing`);
+  return [title, ...body];
+}
+
 function filterText(s: Snapshot): string {
   const parts: string[] = [];
   if (s.filter.port !== undefined) parts.push(`port ${s.filter.port}`);
@@ -105,17 +173,18 @@ function filterText(s: Snapshot): string {
 
 /** The whole view for one snapshot (and the series so far, if any). */
 export function renderView(s: Snapshot, series?: StateSeries, opts: ViewOptions = {}): string {
-  if (opts.height === undefined) return composeView(s, series, opts, 10);
-  // A live terminal: shrink the tables, then the chart, until the anomalies (at the bottom) fit.
+  const transitionLines = opts.transitionLines ?? DEFAULT_TRANSITION_LINES;
+  if (opts.height === undefined) return composeView(s, series, opts, 10, transitionLines);
+  // A live terminal: shrink the tables, the chart and the transitions until the anomalies (at the bottom) fit.
   let text = "";
-  for (const [rows, chartHeight] of [[10, 8], [5, 6], [3, 4], [0, 4], [0, 2]] as const) {
-    text = composeView(s, series, { ...opts, chartHeight: Math.min(chartHeight, opts.chartHeight ?? 8) }, rows);
+  for (const [rows, chartHeight, transitions] of [[10, 8, 8], [5, 6, 8], [3, 4, 6], [0, 4, 4], [0, 2, 2]] as const) {
+    text = composeView(s, series, { ...opts, chartHeight: Math.min(chartHeight, opts.chartHeight ?? 8) }, rows, Math.min(transitions, transitionLines));
     if (text.split("\n").length <= opts.height) break;
   }
   return text;
 }
 
-function composeView(s: Snapshot, series: StateSeries | undefined, opts: ViewOptions, tableRows: number): string {
+function composeView(s: Snapshot, series: StateSeries | undefined, opts: ViewOptions, tableRows: number, transitionLines: number): string {
   const color = opts.color ?? false;
   const width = opts.width ?? 80;
   const header =
@@ -127,6 +196,15 @@ function composeView(s: Snapshot, series: StateSeries | undefined, opts: ViewOpt
     portsTable(s.byPort.slice(0, tableRows), color),
     processTable(s.byProcess.slice(0, tableRows), color),
     series ? renderSeriesChart(series, opts) : [],
+    opts.transitions
+      ? renderTransitionsPane(opts.transitions, {
+          lines: transitionLines,
+          color,
+          width,
+          ...(opts.intervalMs !== undefined && { intervalMs: opts.intervalMs }),
+          where: s.source === "proc" ? "/proc" : s.origin,
+        })
+      : [],
     renderAnomalies(s, color),
   ];
   if (s.diagnosticCount > 0) {

@@ -2,6 +2,10 @@
  * `tcp-lifecycle monitor`: the lesson's lifecycle monitor, done right. A live, redrawn view
  * in a terminal; plain snapshots (or one JSON object per line) when stdout is not a terminal;
  * `--once --json` prints one snapshot (docs/monitor-json.md). Ctrl-C stops cleanly, exit 0.
+ *
+ * While sampling, the kernel's own transitions (src/trace) fill a "recent transitions" pane and
+ * each NDJSON line's `transitions`; where tracing is not possible (not root, no tracefs) the view
+ * and the JSON say why, and counts come from polling alone. `--no-transitions` turns it off.
  */
 import type { Command } from "commander";
 import { STATES } from "../../fsm/states.js";
@@ -17,6 +21,7 @@ import {
   takeSnapshot,
   type MonitorFilter,
   type Snapshot,
+  type SnapshotTransitions,
   type SourceChoice,
   type StateSeries,
   type Thresholds,
@@ -34,6 +39,7 @@ interface MonitorOpts {
   count?: string;
   threshold: string[];
   color?: boolean;
+  transitions?: boolean;
 }
 
 /** --threshold names (close-wait=50). */
@@ -117,6 +123,7 @@ async function run(opts: MonitorOpts): Promise<void> {
   process.on("SIGTERM", stop);
   if (live) out.write(ALT_SCREEN_ON + CURSOR_HIDE);
   let last: Snapshot | undefined;
+  let lastTransitions: SnapshotTransitions | undefined;
   try {
     await withCollectorErrors(() =>
       runSampler({
@@ -124,16 +131,20 @@ async function run(opts: MonitorOpts): Promise<void> {
         intervalMs,
         ...(count !== undefined ? { count } : {}),
         signal: controller.signal,
-        onSnapshot(snapshot: Snapshot, series: StateSeries) {
+        // On unless --no-transitions (commander: undefined with neither flag given).
+        transitions: opts.transitions !== false,
+        onSnapshot(snapshot: Snapshot, series: StateSeries, _sample, transitions?: SnapshotTransitions) {
           last = snapshot;
+          lastTransitions = transitions;
+          const pane = transitions ? { transitions } : {};
           if (opts.json) {
-            out.write(JSON.stringify(snapshot) + "\n");
+            out.write(JSON.stringify(jsonLine(snapshot, transitions)) + "\n");
           } else if (live) {
             const height = out.rows !== undefined ? out.rows - 2 : undefined;
-            const view = renderView(snapshot, series, { color, width: out.columns ?? 80, intervalMs, ...(height ? { height } : {}) });
+            const view = renderView(snapshot, series, { color, width: out.columns ?? 80, intervalMs, ...pane, ...(height ? { height } : {}) });
             out.write(HOME_CLEAR + view + "\nCtrl-C to stop\n");
           } else {
-            out.write(renderView(snapshot, series, { width: 80, intervalMs }) + "\n");
+            out.write(renderView(snapshot, series, { width: 80, intervalMs, ...pane }) + "\n");
           }
         },
       }),
@@ -144,9 +155,24 @@ async function run(opts: MonitorOpts): Promise<void> {
     if (live) {
       out.write(CURSOR_SHOW + ALT_SCREEN_OFF);
       // Leave the last view on the normal screen, as `top` users expect to see what they stopped on.
-      if (last) out.write(renderView(last, undefined, { width: out.columns ?? 80 }));
+      if (last) out.write(renderView(last, undefined, { width: out.columns ?? 80, intervalMs, ...(lastTransitions && { transitions: lastTransitions }) }));
     }
   }
+}
+
+/**
+ * One NDJSON line (docs/monitor-json.md): the snapshot, plus `transitions` (the kernel's transitions
+ * since the previous line) or `transitionsUnavailable` (why not); neither with --no-transitions.
+ */
+function jsonLine(snapshot: Snapshot, transitions: SnapshotTransitions | undefined): object {
+  if (transitions === undefined) return snapshot;
+  if (!transitions.ok) return { ...snapshot, transitionsUnavailable: transitions.reason };
+  return {
+    ...snapshot,
+    transitions: transitions.since,
+    ...(transitions.dropped > 0 && { transitionsDropped: transitions.dropped }),
+    ...(transitions.lost > 0 && { transitionsLost: transitions.lost }),
+  };
 }
 
 async function withCollectorErrors<T>(fn: () => Promise<T>): Promise<T> {
@@ -177,5 +203,7 @@ export function registerMonitor(program: Command): void {
       [] as string[],
     )
     .option("--no-color", "no ANSI colours in the live view")
+    .option("--transitions", "follow the kernel's own state changes (tracefs; root): a recent-transitions pane, `transitions` in --json (default when possible)")
+    .option("--no-transitions", "poll only: no kernel trace")
     .action(run);
 }
