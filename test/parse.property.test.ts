@@ -34,10 +34,11 @@ const FIXTURE_LINES: string[] = readdirSync(FIXTURE_DIR)
   .flatMap((f) => readFileSync(new URL(f, FIXTURE_DIR), "utf8").split("\n"));
 
 /** Lines as the parsers count them: a final empty segment after the last newline is not a line. */
+/** Lines end at LF, CRLF or a lone CR; a final empty segment is not a line. */
 function lineCount(text: string): number {
   if (text === "") return 0;
-  const parts = text.split("\n");
-  return text.endsWith("\n") ? parts.length - 1 : parts.length;
+  const parts = text.split(/\r\n|\r|\n/);
+  return /[\r\n]$/.test(text) ? parts.length - 1 : parts.length;
 }
 
 const mutation = fc.oneof(
@@ -174,7 +175,7 @@ function differsOnlyOnTrustedRows(text: string, opts: CountOptions): void {
   const rowKeys = new Set(row.diagnostics.map(key));
   for (const d of state.diagnostics) expect(rowKeys.has(key(d))).toBe(true);
   const stateKeys = new Set(state.diagnostics.map(key));
-  const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+  const lines = text.split(/\r\n|\r|\n/);
   for (const d of row.diagnostics) {
     if (stateKeys.has(key(d))) continue;
     expect(lines[d.line! - 1]).toMatch(TRUSTED_ROW);

@@ -112,6 +112,60 @@ describe("addresses", () => {
   });
 
   it.each([
+    ["[gggg::1]:80", '"gggg::1" is not an IPv6 address (expected up to 8 groups of 1-4 hex digits, one "::" at most, RFC 4291)'],
+    ["[1:2:3:4:5:6:7:8:9]:80", '"1:2:3:4:5:6:7:8:9" is not an IPv6 address (expected up to 8 groups of 1-4 hex digits, one "::" at most, RFC 4291)'],
+    ["[1::2::3]:80", '"1::2::3" is not an IPv6 address (expected up to 8 groups of 1-4 hex digits, one "::" at most, RFC 4291)'],
+    ["[12345::1]:80", '"12345::1" is not an IPv6 address (expected up to 8 groups of 1-4 hex digits, one "::" at most, RFC 4291)'],
+    ["[1:2:3:4:5:6:7]:80", '"1:2:3:4:5:6:7" is not an IPv6 address (expected up to 8 groups of 1-4 hex digits, one "::" at most, RFC 4291)'],
+    ["[::ffff:1.2.3.4.5]:80", '"::ffff:1.2.3.4.5" is not an IPv6 address (expected up to 8 groups of 1-4 hex digits, one "::" at most, RFC 4291)'],
+    ["[::ffff:1.2.3.256]:80", '"::ffff:1.2.3.256" is not an IPv6 address (expected up to 8 groups of 1-4 hex digits, one "::" at most, RFC 4291)'],
+    ["999.999.999.999:80", '"999.999.999.999" is not an IPv4 address (expected four numbers 0-255 separated by dots)'],
+    ["1.2.3:80", '"1.2.3" is not an IPv4 address (expected four numbers 0-255 separated by dots)'],
+    ["1.2.3.4.5:80", '"1.2.3.4.5" is not an IPv4 address (expected four numbers 0-255 separated by dots)'],
+    [`[fe80::1]%${"x".repeat(1000)}:22`, `scope "${"x".repeat(64)}…" is not an interface name or zone id (at most 15 letters, digits, ".", "_" or "-")`],
+    [`${"h".repeat(300)}:80`, `host name "${"h".repeat(64)}…" is longer than 253 characters`],
+  ])("rejects the impossible address %s, quoting at most 64 characters of it", (text, reason) => {
+    expect(colonAddress(text)).toBe(reason);
+  });
+
+  it.each([
+    ["[1:2:3:4:5:6:7:8]:80", "1:2:3:4:5:6:7:8"],
+    ["[1:2:3:4:5:6::8]:80", "1:2:3:4:5:6::8"],
+    ["[::2:3:4:5:6:7:8]:80", "::2:3:4:5:6:7:8"],
+    ["[1::]:80", "1::"],
+    ["[::ffff:255.255.255.255]:80", "::ffff:255.255.255.255"],
+    ["[1:2:3:4:5:6:1.2.3.4]:80", "1:2:3:4:5:6:1.2.3.4"],
+    ["[FE80::ABCD]%enp0s31f6:22", "FE80::ABCD"],
+    ["255.255.255.255:80", "255.255.255.255"],
+    ["my-host.example_1.com:80", "my-host.example_1.com"],
+  ])("keeps the valid address %s", (text, address) => {
+    const a = colonAddress(text);
+    expect(typeof a === "string" ? a : a.address).toBe(address);
+  });
+
+  it("ss: impossible addresses are diagnostics, not records, on the careful and the fast path alike", () => {
+    const bad = ["[gggg::1]:80", "[1:2:3:4:5:6:7:8:9]:80", "999.999.999.999:80", "[::ffff:1.2.3.4.5]:80", `[fe80::1]%${"e".repeat(1000)}:80`];
+    const text = ["State Recv-Q Send-Q Local Address:Port Peer Address:Port", ...bad.map((a) => `ESTAB 0 0 10.0.0.1:22 ${a}`), "ESTAB 0 0 10.0.0.1:22 10.0.0.2:5000"].join("\n");
+    const r = parseSs(text);
+    expect(r.records.map((x) => x.line)).toEqual([7]);
+    expect(r.diagnostics.map((d) => [d.line, d.reason.split(" is ")[0]])).toEqual([
+      [2, 'peer address: "gggg::1"'],
+      [3, 'peer address: "1:2:3:4:5:6:7:8:9"'],
+      [4, 'peer address: "999.999.999.999"'],
+      [5, 'peer address: "::ffff:1.2.3.4.5"'],
+      [6, `peer address: scope "${"e".repeat(64)}…"`],
+    ]);
+    for (const d of r.diagnostics) expect(d.reason.length).toBeLessThan(240);
+    expect(r.lines).toEqual({ total: 7, blank: 0, header: 1, records: 1, rejected: 5, skipped: 0 });
+    for (const input of [text, new TextEncoder().encode(text)]) {
+      const counted = countStatesSs(input, { check: "row" });
+      expect(counted.total).toBe(1);
+      expect(counted.lines).toEqual(r.lines);
+      expect(counted.diagnostics).toEqual(r.diagnostics);
+    }
+  });
+
+  it.each([
     ["127.0.0.1.8080", { address: "127.0.0.1", port: 8080 }],
     ["*.8080", { address: "*", port: 8080 }],
     ["*.*", { address: "*", port: null }],

@@ -203,6 +203,14 @@ describe("population: output and bounds", () => {
     [{ rate: 1, count: 1, portRange: [0, 10] as const }, /portRange/],
     [{ rate: 1, count: 1, rtt: -1 }, /rtt/],
     [{ rate: 1e-9, count: 100 }, /simulated seconds/],
+    // Defects 12 and 13 of the reliability review: bounded work, and each timing named.
+    [{ rate: 1e12, count: 1e12 }, /^count: at most 10000000 connections per run \(see docs\/limits\.md\), got 1000000000000$/],
+    [{ rate: 1e7, count: 10_000_001 }, /^count: at most 10000000 connections/],
+    [{ rate: 1, count: 1, seed: -1 }, /^seed: expected an integer from 0 to 4294967295, got -1$/],
+    [{ rate: 1, count: 1, seed: 1e20 }, /^seed: expected an integer from 0 to 4294967295, got 100000000000000000000$/],
+    [{ rate: 1, count: 1, rtt: 1e308 }, /^rtt: expected a number of seconds from 0 to 86400, got 1e\+308$/],
+    [{ rate: 1, count: 1, holdTime: 86_401 }, /^holdTime: expected a number of seconds from 0 to 86400, got 86401$/],
+    [{ rate: 1, count: 1, closeDelay: 1e308 }, /^closeDelay: expected a number of seconds from 0 to 86400 \(or Infinity\), got 1e\+308$/],
   ])("rejects %o", (opts, message) => {
     expect(() => simulatePopulation(opts)).toThrow(PopulationOptionError);
     expect(() => simulatePopulation(opts)).toThrow(message);
@@ -255,6 +263,14 @@ describe.skipIf(!existsSync(CLI))("tcp-lifecycle population (run `npm run build:
     [["--rate", "10", "--count", "5", "--closer", "both"], /--closer: expected one of client, server/],
     [["--rate", "10", "--count", "5", "--profile", "bsd"], /--profile: expected one of rfc9293, linux/],
     [["--count", "5"], /--rate/],
+    // Defects 12 and 13 of the reliability review.
+    [["--rate", "1e12", "--count", "1e12"], /^tcp-lifecycle: --count: at most 10000000 connections per run \(see docs\/limits\.md\), got 1e12\n$/],
+    [["--rate", "10", "--count", "10", "--arrivals", "poisson", "--seed", "-1"], /^tcp-lifecycle: --seed: expected an integer from 0 to 4294967295, got -1\n$/],
+    [["--rate", "10", "--count", "10", "--seed", "-1"], /^tcp-lifecycle: --seed: expected an integer from 0 to 4294967295, got -1\n$/],
+    [["--rate", "10", "--count", "10", "--seed", "1e20"], /^tcp-lifecycle: --seed: expected an integer from 0 to 4294967295, got 1e20\n$/],
+    [["--rate", "10", "--count", "10", "--rtt", "1e308"], /^tcp-lifecycle: --rtt: expected a number of seconds from 0 to 86400, got 1e308\n$/],
+    [["--rate", "10", "--count", "10", "--hold", "1e308"], /^tcp-lifecycle: --hold: expected a number of seconds from 0 to 86400, got 1e308\n$/],
+    [["--rate", "10", "--count", "10", "--close-delay", "1e308"], /^tcp-lifecycle: --close-delay: expected a number of seconds from 0 to 86400, got 1e308\n$/],
   ])("exits 2 on %j", (args, message) => {
     const r = cli(...args);
     expect(r.status).toBe(2);

@@ -75,13 +75,13 @@ describe("tcp-lifecycle simulate", () => {
     const broken = join(dir, "broken.json");
     writeFileSync(broken, '{\n  "steps": {,}\n}\n');
     const cases: Array<[string[], RegExp]> = [
-      [["no-such-preset"], /unknown preset "no-such-preset": expected one of four-way-close, three-way-close, .*three-way-handshake, or a scenario file/],
+      [["no-such-preset"], /unknown preset "no-such-preset" and no such file: expected one of four-way-close, three-way-close, .*three-way-handshake, or a scenario file/],
       [[bad], /bad\.json: invalid scenario.*\n  steps\.server\[2\]\.do: expected one of listen, connect, send, close, shutdown, abort, read, got "hangup"/],
       [[broken], /broken\.json: invalid scenario.*\n  not valid JSON at line 2, column 13/],
       [[join(dir, "missing.json")], /missing\.json: cannot read the scenario file \(no such file\)/],
       [["four-way-close", "--format", "png"], /--format: expected one of ascii, svg, json, pkt, got "png"/],
       [["four-way-close", "--profile", "bsd"], /--profile: expected one of rfc9293, linux, got "bsd"/],
-      [["four-way-close", "--seed", "x"], /--seed: expected an integer >= 0, got "x"/],
+      [["four-way-close", "--seed", "x"], /--seed: expected an integer from 0 to 4294967295, got "x"/],
       [["four-way-close", "--seed", "4294967296"], /--seed: expected an integer from 0 to 4294967295/],
     ];
     for (const [args, message] of cases) {

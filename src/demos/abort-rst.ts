@@ -1,5 +1,5 @@
 /** The abortive close: socket.resetAndDestroy() sets SO_LINGER 0 and closes, so a RST goes out. */
-import { closeReason, establish, oneServerDemo } from "./definition.js";
+import { closeReason, establish, oneServerDemo, recordReadEnd } from "./definition.js";
 
 export const abortRst = oneServerDemo({
   name: "abort-rst",
@@ -13,7 +13,9 @@ export const abortRst = oneServerDemo({
     const { client, peer, tuple } = await establish(h, server, port);
     peer.resume();
     const reason = closeReason(peer);
+    recordReadEnd(h, "server", peer);
     client.resetAndDestroy();
+    h.call("client", "setsockopt(SO_LINGER {1, 0}); close()", "ok");
     const code = await reason;
     await h.observe("client resetAndDestroy(): RST; the server's read fails", { client: "CLOSED", server: "CLOSED" }, tuple, { serverError: code }, code === "ECONNRESET");
   },

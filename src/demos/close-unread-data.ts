@@ -2,7 +2,7 @@
  * close() with unread data: the kernel sends RST, not FIN (net/ipv4/tcp.c __tcp_close:
  * "data_was_unread" → TCPAbortOnClose; RFC 9293 §3.6.1, RFC 2525 §2.17).
  */
-import { closeReason, establish, oneServerDemo } from "./definition.js";
+import { closeReason, establish, oneServerDemo, recordReadEnd } from "./definition.js";
 
 export const UNREAD_BYTES = 100;
 
@@ -18,6 +18,7 @@ export const closeUnreadData = oneServerDemo({
     const { client, peer, tuple } = await establish(h, server, port, { paused: true });
     peer.resume();
     peer.write(Buffer.alloc(UNREAD_BYTES, 0x75));
+    h.call("server", `write(${UNREAD_BYTES} bytes)`, "ok");
     const deadline = Date.now() + 2000;
     let recvQ = 0;
     while (Date.now() < deadline && (recvQ = (await h.recordOf(tuple, "client"))?.recvQ ?? 0) < UNREAD_BYTES) {
@@ -31,7 +32,10 @@ export const closeUnreadData = oneServerDemo({
       recvQ === UNREAD_BYTES,
     );
     const reason = closeReason(peer);
+    recordReadEnd(h, "server", peer);
+    // destroy() = close(), with 100 bytes the application never read.
     client.destroy();
+    h.call("client", "close()", "ok");
     const code = await reason;
     await h.observe(
       "client close() with unread data: the kernel sends RST",

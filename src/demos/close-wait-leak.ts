@@ -4,7 +4,7 @@
  * orphaned, waits in FIN_WAIT_2 (Linux gives up after tcp_fin_timeout).
  */
 import { collectProc } from "../monitor/collectors/proc.js";
-import { establish, oneServerDemo } from "./definition.js";
+import { establish, oneServerDemo, recordReadEnd } from "./definition.js";
 import { DemoHarness, sleep } from "./harness.js";
 import type { DemoOptions } from "./types.js";
 
@@ -21,8 +21,10 @@ export const closeWaitLeak = oneServerDemo({
   async run(h, server, port) {
     const { client, peer, tuple } = await establish(h, server, port);
     const eof = h.waitFor(peer, "end");
+    recordReadEnd(h, "server", peer);
     peer.resume();
     client.destroy();
+    h.call("client", "close()", "ok");
     await eof;
     await h.observe("client close(): FIN; the server's application never calls close()", { client: "FIN_WAIT_2", server: "CLOSE_WAIT" }, tuple);
     await sleep(LEAK_HOLD_MS);

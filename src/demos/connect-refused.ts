@@ -35,6 +35,8 @@ export const connectRefused = oneServerDemo({
     } catch (err) {
       code = (err as NodeJS.ErrnoException).code ?? String(err);
     }
+    // net.Socket.connect() → connect(): "ok", or the errno it failed with.
+    h.call("client", "connect()", code === "connected" ? "ok" : code);
     h.record(
       "connect(): the SYN is answered by RST",
       { client: "CLOSED", server: "CLOSED" },

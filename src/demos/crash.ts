@@ -4,7 +4,7 @@
  * exit_files → tcp_close), so an open connection ends with a FIN. Only unread data in the
  * receive buffer (or SO_LINGER 0) turns that close into a RST.
  */
-import { closeReason, countBytes, oneServerDemo } from "./definition.js";
+import { closeReason, countBytes, oneServerDemo, recordReadEnd } from "./definition.js";
 import { sleep, type DemoTuple } from "./harness.js";
 
 /**
@@ -35,13 +35,18 @@ export const crash = oneServerDemo({
     // 1. No unread data: FIN.
     const accepting = h.accept(server);
     const first = await h.spawnConnectedChild(CRASH_CHILD_SCRIPT, port);
+    h.call("client", "connect()", "ok");
     const peer = await accepting;
+    h.call("server", "accept()", "ok");
     const t1: DemoTuple = { host: h.host, clientPort: first.port, serverPort: port };
     await h.observe("child process connects", { client: "ESTABLISHED", server: "ESTABLISHED" }, t1);
     h.checkpoint("connected");
     const reason1 = closeReason(peer);
     const eof = h.waitFor(peer, "end");
+    recordReadEnd(h, "server", peer);
     peer.resume();
+    // Not a call the child made: the kernel closes a dead process's descriptors (do_exit → exit_files).
+    h.call("client", "close() at exit (SIGKILL)", "ok");
     await h.kill(first.child, "SIGKILL");
     let sawEof = true;
     await eof.catch(() => { sawEof = false; });
@@ -53,16 +58,20 @@ export const crash = oneServerDemo({
       sawEof,
     );
     peer.end();
+    h.call("server", "shutdown(SHUT_WR)", "ok");
     const code1 = await reason1;
     await h.observe("server closes: FIN; the dead child's orphaned end ACKs it", { client: "TIME_WAIT", server: "CLOSED" }, t1, { serverError: code1 }, code1 === "none");
 
     // 2. Unread data: RST.
     const accepting2 = h.accept(server);
     const second = await h.spawnConnectedChild(CRASH_CHILD_SCRIPT, port);
+    h.call("client", "connect()", "ok");
     const peer2 = await accepting2;
+    h.call("server", "accept()", "ok");
     const t2: DemoTuple = { host: h.host, clientPort: second.port, serverPort: port };
     countBytes(peer2);
     peer2.write(Buffer.alloc(CRASH_UNREAD_BYTES, 0x63));
+    h.call("server", `write(${CRASH_UNREAD_BYTES} bytes)`, "ok");
     let recvQ = 0;
     const deadline = Date.now() + 2000;
     while (Date.now() < deadline && (recvQ = (await h.recordOf(t2, "client"))?.recvQ ?? 0) < CRASH_UNREAD_BYTES) await sleep(10);
@@ -74,6 +83,8 @@ export const crash = oneServerDemo({
       recvQ === CRASH_UNREAD_BYTES,
     );
     const reason2 = closeReason(peer2);
+    recordReadEnd(h, "server", peer2);
+    h.call("client", "close() at exit (SIGKILL)", "ok");
     await h.kill(second.child, "SIGKILL");
     const code2 = await reason2;
     await h.observe(

@@ -1,6 +1,7 @@
 /** The shape every demo module exports, and the steps most demos share. */
 import type net from "node:net";
 import type { PresetName } from "../sim/presets.js";
+import type { Trace } from "../sim/trace.js";
 import type { DemoHarness, DemoTuple } from "./harness.js";
 import type { DemoName, DemoOptions } from "./types.js";
 
@@ -8,6 +9,16 @@ export interface PreparedDemo {
   /** The ports to capture on: known before any connection is made. */
   readonly ports: readonly number[];
   run(): Promise<void>;
+  /**
+   * Called by runDemo after the capture was stopped and replayed (undefined: no capture), for
+   * a demo whose steps are about the segments themselves (delayed-ack counts them).
+   */
+  finish?(captured: CapturedConnections | undefined): void | Promise<void>;
+}
+
+/** The replayed capture, one trace per connection in order of its first segment. */
+export interface CapturedConnections {
+  readonly traces: readonly Trace[];
 }
 
 export interface DemoDefinition {
@@ -64,7 +75,10 @@ export async function establish(
 ): Promise<Established> {
   const accepting = h.accept(server);
   const client = await h.connect(port, options);
+  // net.Socket.connect() → connect(); the server's 'connection' event → accept().
+  h.call("client", "connect()", "ok");
   const peer = await accepting;
+  h.call("server", "accept()", "ok");
   const tuple: DemoTuple = { host: h.host, clientPort: client.localPort ?? 0, serverPort: port };
   await h.observe("connect(): the three-way handshake completes", { client: "ESTABLISHED", server: "ESTABLISHED" }, tuple);
   h.checkpoint("connected");
@@ -100,5 +114,26 @@ export function closeReason(socket: net.Socket): Promise<string> {
     let code = "none";
     socket.once("error", (err: NodeJS.ErrnoException) => { code = err.code ?? err.message; });
     socket.once("close", () => resolve(code));
+  });
+}
+
+/**
+ * Record what the application's reads end with: Node's 'end' event is read() returning 0
+ * (the peer's FIN), its 'error' event the errno a read() (or write()) failed with. Listening
+ * for these does not start the socket reading; bytes read are recorded by the demo itself.
+ */
+export function recordReadEnd(h: DemoHarness, endpoint: "client" | "server", socket: net.Socket): void {
+  socket.once("end", () => h.call(endpoint, "read()", "0 (EOF)"));
+  socket.once("error", (err: NodeJS.ErrnoException) => h.call(endpoint, "read()", err.code ?? err.message));
+}
+
+/** write(), recorded when the kernel took the bytes (Node's write callback) or refused them. */
+export function recordedWrite(h: DemoHarness, endpoint: "client" | "server", socket: net.Socket, bytes: number, fill: number): Promise<string> {
+  return new Promise((resolve) => {
+    socket.write(Buffer.alloc(bytes, fill), (err?: NodeJS.ErrnoException | null) => {
+      const result = err ? (err.code ?? err.message) : "ok";
+      h.call(endpoint, `write(${bytes} bytes)`, result);
+      resolve(result);
+    });
   });
 }

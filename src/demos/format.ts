@@ -20,6 +20,7 @@ export function formatDemoTable(result: DemoResult, ascii = false): string {
     if (s.detail) lines.push(`${ascii ? "    " : " "}  ${pad("", w)}  ${Object.entries(s.detail).map(([k, v]) => `${k}=${v}`).join(" ")}`);
   });
   lines.push("", result.ok ? "the kernel did what was expected" : `the kernel did NOT do what was expected ${arrow} see the ${mark(false).trim()} steps`);
+  lines.push(...formatAppCalls(result, ascii), ...formatCounters(result, ascii));
   if (result.capture) {
     lines.push("");
     if (!result.capture.ok) lines.push(`capture: unavailable: ${result.capture.reason}`);
@@ -40,4 +41,37 @@ export function formatDemoTable(result: DemoResult, ascii = false): string {
     }
   }
   return lines.map((l) => l.trimEnd()).join("\n") + "\n";
+}
+
+/**
+ * What the application saw, one call a line: "  0.0123 s  client  read() → 0 (EOF)". Empty
+ * (no lines at all) when the demo recorded no calls (results made before `app` existed).
+ */
+export function formatAppCalls(result: Pick<DemoResult, "app">, ascii = false): string[] {
+  const calls = result.app ?? [];
+  if (calls.length === 0) return [];
+  const arrow = ascii ? "->" : "→";
+  const w = Math.max(...calls.map((c) => c.call.length));
+  return [
+    "",
+    "what the application saw:",
+    ...calls.map((c) => `  ${c.t.toFixed(4).padStart(8)} s  ${pad(c.endpoint, 6)}  ${pad(c.call, w)}  ${arrow} ${c.result}`),
+  ];
+}
+
+/**
+ * The counters that moved, "TcpExtTCPAbortOnClose +1", with the reminder that they are the
+ * namespace's; nothing when the result has none.
+ */
+export function formatCounters(result: Pick<DemoResult, "counters">, _ascii = false): string[] {
+  const counters = result.counters;
+  if (!counters) return [];
+  const moved = Object.entries(counters).filter(([, v]) => v !== 0);
+  const still = Object.keys(counters).length - moved.length;
+  const line = moved.length > 0 ? moved.map(([k, v]) => `${k} ${v > 0 ? "+" : ""}${v}`).join(", ") : "none moved";
+  return [
+    "",
+    `kernel counters (nstat names; the whole network namespace, other sockets included): ${line}` +
+      (still > 0 ? ` (${still} other relevant counter(s) unchanged)` : ""),
+  ];
 }

@@ -93,8 +93,8 @@ export class DemoHarness {
     if (this.options.failAt === name) throw new InjectedFailure(`injected failure at "${name}"`);
   }
 
-  /** A server on an ephemeral loopback port; every connection it accepts is tracked. */
-  async listen(options: net.ServerOpts = {}): Promise<{ server: net.Server; port: number }> {
+  /** A server on an ephemeral loopback port (or `port`); every connection it accepts is tracked. */
+  async listen(options: net.ServerOpts = {}, port = 0): Promise<{ server: net.Server; port: number }> {
     const server = net.createServer(options);
     this.servers.add(server);
     const slot = { queue: [] as net.Socket[], waiters: [] as ((s: net.Socket) => void)[] };
@@ -107,15 +107,15 @@ export class DemoHarness {
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen({ host: this.host, port: 0 }, () => {
+      server.listen({ host: this.host, port }, () => {
         server.off("error", reject);
         resolve();
       });
     });
-    const port = (server.address() as net.AddressInfo).port;
-    this.resources.ports.push(port);
-    this.serverPorts.add(port);
-    return { server, port };
+    const bound = (server.address() as net.AddressInfo).port;
+    this.resources.ports.push(bound);
+    this.serverPorts.add(bound);
+    return { server, port: bound };
   }
 
   /** The next connection `server` accepts (waits up to the poll budget). */
@@ -145,15 +145,18 @@ export class DemoHarness {
     return socket;
   }
 
-  /** Connect to `port` on the demo's host; rejects with the socket error (ECONNREFUSED …). */
-  async connect(port: number, options: { allowHalfOpen?: boolean; paused?: boolean } = {}): Promise<net.Socket> {
+  /**
+   * Connect to `port` on the demo's host; rejects with the socket error (ECONNREFUSED …).
+   * `localPort` binds the client first (libuv's bind sets SO_REUSEADDR on it).
+   */
+  async connect(port: number, options: { allowHalfOpen?: boolean; paused?: boolean; localPort?: number } = {}): Promise<net.Socket> {
     const socket = this.track(new net.Socket({ allowHalfOpen: options.allowHalfOpen ?? false }));
     // Paused before connecting, Node never starts reading the socket (afterConnect reads only
     // when not paused), so whatever arrives stays in the kernel's receive buffer.
     if (options.paused) socket.pause();
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
-      socket.connect({ host: this.host, port }, () => {
+      socket.connect({ host: this.host, port, ...(options.localPort !== undefined && { localAddress: this.host, localPort: options.localPort }) }, () => {
         socket.off("error", reject);
         resolve();
       });
@@ -197,6 +200,23 @@ export class DemoHarness {
     });
     this.resources.ports.push(port);
     return { child, port };
+  }
+
+  /**
+   * Run `command args` with stdin, stdout and stderr piped; the child is tracked like
+   * spawnConnectedChild's (killed in cleanup, and on SIGINT/SIGTERM to our PID).
+   */
+  spawnChild(command: string, args: readonly string[]): ChildProcess {
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    this.children.add(child);
+    if (child.pid !== undefined) this.resources.pids.push(child.pid);
+    const forget = onTerminate(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
+    child.once("exit", forget);
+    // A command that cannot be started reports it on the child; the caller sees it exit.
+    child.once("error", () => {});
+    return child;
   }
 
   /** Kill a child and wait until it is gone. */

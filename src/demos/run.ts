@@ -15,12 +15,17 @@ import { closeUnreadData } from "./close-unread-data.js";
 import { closeWaitLeak } from "./close-wait-leak.js";
 import { connectRefused } from "./connect-refused.js";
 import { crash } from "./crash.js";
+import { counterDeltas, readTcpCounters } from "./counters.js";
+import { delayedAck } from "./delayed-ack.js";
+import { lingeringClose } from "./lingering-close.js";
 import type { DemoDefinition } from "./definition.js";
 import { fourWayClose } from "./four-way-close.js";
 import { halfClose } from "./half-close.js";
+import { halfOpen } from "./half-open.js";
 import { DemoHarness } from "./harness.js";
 import { threeWayClose } from "./three-way-close.js";
 import { timeWaitPileup } from "./time-wait-pileup.js";
+import { timeWaitReuse } from "./time-wait-reuse.js";
 import { DEMO_NAMES, type DemoCapture, type DemoName, type DemoOptions, type DemoResult, type DemoSegment, type DemoTracing, type DemoTransition } from "./types.js";
 
 export const DEMOS: Readonly<Record<DemoName, DemoDefinition>> = {
@@ -33,6 +38,10 @@ export const DEMOS: Readonly<Record<DemoName, DemoDefinition>> = {
   "time-wait-pileup": timeWaitPileup,
   "connect-refused": connectRefused,
   crash,
+  "delayed-ack": delayedAck,
+  "lingering-close": lingeringClose,
+  "time-wait-reuse": timeWaitReuse,
+  "half-open": halfOpen,
 };
 
 export function listDemos(): readonly DemoDefinition[] {
@@ -75,15 +84,24 @@ function portOf(endpoint: string): number {
   return Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
 }
 
+/** "127.0.0.1" of "127.0.0.1:80", "::1" of "[::1]:80". */
+function hostOf(endpoint: string): string {
+  const host = endpoint.slice(0, endpoint.lastIndexOf(":"));
+  return host.startsWith("[") ? host.slice(1, -1) : host;
+}
+
 /**
  * The demo's own connections' transitions: either end on one of its listening ports (listeners
  * themselves, remote port 0, are left out). The server end is the one whose local port listens.
+ * @param barrierHost the capture barrier's address (its SYN goes to a demo port there, where
+ *   nothing listens): its connection is the capture's, not the demo's.
  */
-export function demoTransitions(records: readonly TraceRecord[], serverPorts: ReadonlySet<number>, shift: number): DemoTransition[] {
+export function demoTransitions(records: readonly TraceRecord[], serverPorts: ReadonlySet<number>, shift: number, barrierHost?: string): DemoTransition[] {
   const connections = new Map<string, number>();
   const out: DemoTransition[] = [];
   for (const r of records) {
     if (r.type !== "transition") continue;
+    if (barrierHost !== undefined && (hostOf(r.remote) === barrierHost || hostOf(r.local) === barrierHost)) continue;
     const local = portOf(r.local);
     const remote = portOf(r.remote);
     if (remote === 0 || (!serverPorts.has(local) && !serverPorts.has(remote))) continue;
@@ -116,6 +134,9 @@ export async function runDemo(name: DemoName, options: DemoOptions = {}): Promis
   let running: RunningCapture | CaptureUnavailable | undefined;
   let captured: Captured | undefined;
   let leaks = { servers: 0, sockets: 0, children: 0 };
+  // The namespace's TCP counters before the demo opens anything (src/demos/counters.ts).
+  const countersBefore = await readTcpCounters();
+  let countersAfter: Awaited<ReturnType<typeof readTcpCounters>>;
   try {
     const prepared = await def.prepare(h, options);
     if (options.capture) {
@@ -136,6 +157,8 @@ export async function runDemo(name: DemoName, options: DemoOptions = {}): Promis
         captured = await finishCapture(r, h.host);
       }
     }
+    // A demo whose steps need the replayed capture (delayed-ack counts segments) records them now.
+    await prepared.finish?.(captured ? { traces: captured.traces } : undefined);
   } finally {
     if (running?.ok) await running.stop().then((s) => rm(dirname(s.file), { recursive: true, force: true }), () => {});
     leaks = await h.cleanup();
@@ -143,9 +166,11 @@ export async function runDemo(name: DemoName, options: DemoOptions = {}): Promis
       // Let the last segments' effects reach the trace (the peer's ACK of a FIN, a RST) before stopping.
       await new Promise((r) => setTimeout(r, 50));
       const summary = await kernelTrace.stop();
-      transitions = demoTransitions(kernelTrace.records(), h.serverPorts, kernelTrace.t0 - t0);
+      transitions = demoTransitions(kernelTrace.records(), h.serverPorts, kernelTrace.t0 - t0, options.capture ? otherLoopback(h.host) : undefined);
       tracing = { ok: true, events: summary.events, lost: summary.lost };
-    }
+    } else await new Promise((r) => setTimeout(r, 50));
+    // After cleanup, and after the last segments it caused (a RST, the ACK of a FIN) had 50 ms to land.
+    countersAfter = await readTcpCounters();
   }
   // cleanup() closes everything it tracked; anything still open afterwards is a bug in a demo.
   if (leaks.servers + leaks.sockets + leaks.children > 0) {
@@ -163,5 +188,6 @@ export async function runDemo(name: DemoName, options: DemoOptions = {}): Promis
     transitions,
     tracing,
     app: h.app,
+    ...(countersBefore && countersAfter && { counters: counterDeltas(countersBefore, countersAfter) }),
   };
 }

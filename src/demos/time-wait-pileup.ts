@@ -130,6 +130,8 @@ export const timeWaitPileup = oneServerDemo({
         }
       }),
     );
+    // One record for all N connections: each was connect() → ok, then close() → ok (a failure throws).
+    h.call("client", `connect(), then close(), ${n} times`, "ok");
     const observe = async (): Promise<OurSockets> => ourSockets((await collectProc()).records, port, clientPorts);
     // Linux may hand connect() a port whose previous connection to this same server is still in
     // TIME_WAIT: net.ipv4.tcp_tw_reuse = 2, the default since 2018 (Linux 4.19), allows it for

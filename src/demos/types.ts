@@ -87,6 +87,14 @@ export interface DemoResult {
   readonly tracing: DemoTracing;
   /** What the application saw at each call, in order. */
   readonly app: readonly DemoAppCall[];
+  /**
+   * How much each relevant TCP counter of /proc/net/snmp and /proc/net/netstat (TCP_COUNTERS in
+   * src/demos/counters.ts, nstat's names: TcpExtTCPAbortOnClose, TcpEstabResets …) went up from
+   * before the demo opened anything to after it closed everything: every relevant counter the
+   * kernel prints, zeros included. Namespace-wide: other sockets in the namespace add to it.
+   * Absent when the files cannot be read.
+   */
+  readonly counters?: Readonly<Record<string, number>>;
 }
 
 export const DEMO_NAMES = [
@@ -99,6 +107,10 @@ export const DEMO_NAMES = [
   "time-wait-pileup",
   "connect-refused",
   "crash",
+  "delayed-ack",
+  "lingering-close",
+  "time-wait-reuse",
+  "half-open",
 ] as const;
 
 export type DemoName = (typeof DEMO_NAMES)[number];

@@ -109,6 +109,13 @@ export function hasTag(cell: Cell, tag: string): boolean {
 
 export type ReadResult = { ok: true; notebook: Notebook } | { ok: false; error: string };
 
+/**
+ * How deeply a notebook may nest arrays and objects (a real one needs about 10). Deeper ones
+ * are refused before anything walks them: structuredClone and JSON.stringify recurse, and
+ * overflow the stack some thousands of levels down. docs/limits.md.
+ */
+export const MAX_NOTEBOOK_DEPTH = 256;
+
 /** Parse a .ipynb file's text. `file` names it in the error. */
 export function parseNotebook(text: string, file: string): ReadResult {
   let raw: unknown;
@@ -116,6 +123,11 @@ export function parseNotebook(text: string, file: string): ReadResult {
     raw = JSON.parse(text);
   } catch (err) {
     return { ok: false, error: `${file}: not valid JSON${jsonErrorPosition(text, err)}` };
+  }
+  const deep = nestingPastLimit(text, MAX_NOTEBOOK_DEPTH);
+  if (deep !== undefined) {
+    const { line, column } = position(text, deep);
+    return { ok: false, error: `${file}:${line}:${column}: arrays and objects nested more than ${MAX_NOTEBOOK_DEPTH} levels deep (see docs/limits.md)` };
   }
   const fail = (what: string): ReadResult => ({ ok: false, error: `${file}: ${what}` });
   if (!isObject(raw)) return fail("expected a JSON object (an nbformat 4 notebook)");
@@ -184,4 +196,32 @@ function jsonErrorPosition(text: string, err: unknown): string {
   const line = before.split("\n").length;
   const column = offset - before.lastIndexOf("\n");
   return ` at line ${line}, column ${column} (character offset ${offset}): ${message}`;
+}
+
+/** The offset of the first "[" or "{" that opens a level past `max` in valid JSON text, or undefined. Iterative. */
+function nestingPastLimit(text: string, max: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22) {
+      // Skip a string: to the next quote that no backslash escapes.
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > max) return i;
+    } else if (ch === 0x5d || ch === 0x7d) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+/** 1-based line and column (in UTF-16 units, as editors that count characters mostly agree) of an offset. */
+function position(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }

@@ -5,7 +5,7 @@
  * to the output folder and never touches the source.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
@@ -120,9 +120,54 @@ function childScript(): string {
  */
 export const DEFAULT_CONCURRENCY = availableParallelism() + 1;
 
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  ELOOP: "too many symbolic links",
+  ENAMETOOLONG: "name too long",
+};
+
+/**
+ * Why `dir` cannot be an output folder, or null when it is one or can be created: it must be a
+ * folder this process can write into, or a path whose nearest existing ancestor is such a
+ * folder. Creates nothing. The message names `dir` as given and says what was expected.
+ */
+export function outputFolderProblem(dir: string): string | null {
+  const errno = (err: unknown): string => {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    return ERRNO_TEXT[code] !== undefined ? `${code} (${ERRNO_TEXT[code]})` : code;
+  };
+  const wanted = resolve(dir);
+  let at = wanted;
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(at).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Missing, or a parent is a file: look further up for what is there.
+      if ((code === "ENOENT" || code === "ENOTDIR") && dirname(at) !== at) {
+        at = dirname(at);
+        continue;
+      }
+      return `cannot create ${dir}: ${errno(err)}`;
+    }
+    if (!isDir) return at === wanted ? `${dir} exists and is not a folder` : `cannot create ${dir}: ${at} is not a folder`;
+    try {
+      accessSync(at, fsConstants.W_OK | fsConstants.X_OK);
+    } catch (err) {
+      return at === wanted ? `cannot write into ${dir}: ${errno(err)}` : `cannot create ${dir}: ${errno(err)} on ${at}`;
+    }
+    return null;
+  }
+}
+
 /** Run notebooks `concurrency` at a time (default DEFAULT_CONCURRENCY); results in input order. */
 export async function runNotebooks(files: readonly string[], options: RunOptions = {}): Promise<NotebookResult[]> {
   const outDir = resolve(options.outDir ?? "build/notebooks");
+  const unusable = outputFolderProblem(outDir) ?? (options.cacheDir !== undefined ? outputFolderProblem(options.cacheDir) : null);
+  if (unusable !== null) throw new Error(`runNotebooks: ${unusable}`);
   const names = new Map<string, string>();
   for (const f of files) {
     const other = names.get(basename(f));

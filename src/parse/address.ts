@@ -26,6 +26,127 @@ export function isAddressText(text: string, start = 0, end = text.length): boole
   return true;
 }
 
+/** Longest host name kept (RFC 1035: 253 characters of text). */
+export const MAX_HOST_NAME = 253;
+/** Longest scope kept: an interface name (IFNAMSIZ 16, with its NUL) or a numeric zone id. */
+export const MAX_SCOPE = 15;
+
+/** What hostProblem() found: 0 a plausible host, else what the text is not. */
+export const HOST_OK = 0;
+const BAD_IPV4 = 1;
+const BAD_IPV6 = 2;
+const BAD_NAME = 3;
+
+function hexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/**
+ * Whether text[start, end) can be the host part of a socket address: `*`, an IPv4 dotted quad
+ * (4 decimal octets 0-255), an IPv6 address in RFC 4291 text form (at most 8 groups of 1-4 hex
+ * digits, one "::" at most, an optional trailing dotted quad standing for the last 2 groups), or
+ * a host name (letters, digits, "-", "_", "." up to MAX_HOST_NAME; not only digits and dots).
+ * No strings made: the ss fast path calls it twice per row. HOST_OK or a code for hostProblem.
+ * Written again for bytes as hostCodeBytes (ss-fast.ts's counting path); keep the two alike.
+ */
+export function hostCode(text: string, start: number, end: number): number {
+  if (end - start === 1 && text.charCodeAt(start) === 42 /* * */) return HOST_OK;
+  let colons = 0;
+  let dots = 0;
+  let other = false;
+  let star = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58) colons++;
+    else if (c === 46) dots++;
+    else if (c === 42) star = true;
+    else if (c < 48 || c > 57) other = true;
+  }
+  if (colons > 0) return ipv6Code(text, start, end, dots) ? HOST_OK : BAD_IPV6;
+  if (!other) return ipv4Code(text, start, end) ? HOST_OK : BAD_IPV4;
+  return !star && end - start <= MAX_HOST_NAME && isAddressText(text, start, end) ? HOST_OK : BAD_NAME;
+}
+
+/** Four decimal octets 0-255 (1-3 digits each) in text[start, end), digits and dots only. */
+function ipv4Code(text: string, start: number, end: number): boolean {
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = start; i <= end; i++) {
+    const c = i === end ? 46 : text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || value > 255) return false;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else {
+      if (c < 48 || c > 57 || ++digits > 3) return false;
+      value = value * 10 + (c - 48);
+    }
+  }
+  return parts === 4;
+}
+
+/** RFC 4291 §2.2 text forms in text[start, end) (which holds at least one ":"). */
+function ipv6Code(text: string, start: number, end: number, dots: number): boolean {
+  let tail = end;
+  if (dots > 0) {
+    // The dotted quad follows the last ":" and stands for two groups.
+    let last = end - 1;
+    while (text.charCodeAt(last) !== 58) last--;
+    if (!ipv4Code(text, last + 1, end)) return false;
+    tail = last + 1;
+  }
+  let groups = dots > 0 ? 2 : 0;
+  let doubled = false;
+  let i = start;
+  if (text.charCodeAt(i) === 58) {
+    // Only "::" may start the address.
+    if (text.charCodeAt(i + 1) !== 58) return false;
+    doubled = true;
+    i += 2;
+  }
+  while (i < tail) {
+    let digits = 0;
+    while (i < tail && hexDigit(text.charCodeAt(i))) {
+      i++;
+      if (++digits > 4) return false;
+    }
+    if (digits === 0) return false;
+    groups++;
+    if (i === tail) break;
+    // A ":" after the group; a second one is the "::".
+    i++;
+    if (i === tail) {
+      // "1:" ends only where a dotted quad follows.
+      if (tail === end) return false;
+      break;
+    }
+    if (text.charCodeAt(i) === 58) {
+      if (doubled) return false;
+      doubled = true;
+      i++;
+    }
+  }
+  return doubled ? groups <= 7 : groups === 8;
+}
+
+/** What is wrong with the host text, in words, or null. */
+function hostProblem(host: string): string | null {
+  const code = hostCode(host, 0, host.length);
+  if (code === HOST_OK) return null;
+  const shown = quoteAddress(host);
+  if (code === BAD_IPV4) return `"${shown}" is not an IPv4 address (expected four numbers 0-255 separated by dots)`;
+  if (code === BAD_IPV6) return `"${shown}" is not an IPv6 address (expected up to 8 groups of 1-4 hex digits, one "::" at most, RFC 4291)`;
+  if (host.length > MAX_HOST_NAME) return `host name "${shown}" is longer than ${MAX_HOST_NAME} characters`;
+  return `"${shown}" is not an address`;
+}
+
+/** An address or scope as quoted in a message: at most 64 characters. */
+function quoteAddress(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
 /** Splits "fe80::1%eth0" into the address and the scope. */
 function withScope(host: string, portPart: Pick<SocketAddress, "port" | "service">, scopeOutside?: string): SocketAddress | string {
   let address = host;
@@ -35,9 +156,14 @@ function withScope(host: string, portPart: Pick<SocketAddress, "port" | "service
     address = host.slice(0, pct);
     scope = host.slice(pct + 1);
   }
-  if (address === "") return `empty address in "${host}"`;
-  if (scope === "") return `empty scope after "%" in "${host}"`;
-  if (!isAddressText(address)) return `"${address}" is not an address`;
+  if (address === "") return `empty address in "${quoteAddress(host)}"`;
+  if (scope === "") return `empty scope after "%" in "${quoteAddress(host)}"`;
+  if (scope !== undefined && (scope.length > MAX_SCOPE || !isAddressText(scope))) {
+    return `scope "${quoteAddress(scope)}" is not an interface name or zone id (at most ${MAX_SCOPE} letters, digits, ".", "_" or "-")`;
+  }
+  if (!isAddressText(address)) return `"${quoteAddress(address)}" is not an address`;
+  const problem = hostProblem(address);
+  if (problem !== null) return problem;
   if (scope === undefined && portPart.service === undefined) return { address, port: portPart.port };
   const out: { address: string; port: number | null; scope?: string; service?: string } = { address, port: portPart.port };
   if (scope !== undefined) out.scope = scope;

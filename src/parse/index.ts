@@ -4,6 +4,7 @@ export { parseSs, countStatesSs, parseSsUsers, STATELESS_REASON, type SsOptions,
 export { parseSsSummary, type SsSummary, type SsSummaryTcp, type SsSummaryTransport } from "./ss-summary.js";
 export { parseProcNetTcp, type ProcOptions } from "./proc.js";
 export { parseSockstat, type SockstatSummary, type SockstatTcp } from "./sockstat.js";
+export { parseNetstatCounters, type NetstatCounters, type NetstatCountersOptions } from "./netstat-counters.js";
 export { parseNetstatLinux } from "./netstat-linux.js";
 export { parseNetstatBsd } from "./netstat-bsd.js";
 export { parseNetstatWindows } from "./netstat-windows.js";

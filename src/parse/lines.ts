@@ -1,5 +1,5 @@
 /**
- * The line bookkeeping every text parser shares: walking lines (LF or CRLF), splitting
+ * The line bookkeeping every text parser shares: walking lines (LF, CRLF or lone CR), splitting
  * whitespace-separated fields without a regex, and accounting for every line as blank,
  * header, record, rejected (with a diagnostic) or skipped (with a reason).
  */
@@ -13,8 +13,9 @@ export function quote(text: string): string {
 }
 
 /**
- * Calls `visit` for every line with its 1-based number. A final empty segment after the
- * last newline is not a line. A trailing CR (Windows) is removed.
+ * Calls `visit` for every line with its 1-based number. A line ends at LF, CRLF or a lone CR
+ * (old Mac files, `tr '\n' '\r'`); a final empty segment after the last line end is not a
+ * line. The line end is not part of the line.
  */
 export function eachLine(text: string, visit: (line: string, lineNo: number) => void): void {
   eachLineSpan(text, (start, stop, lineNo) => visit(text.slice(start, stop), lineNo));
@@ -25,14 +26,58 @@ export function eachLineSpan(text: string, visit: (start: number, stop: number, 
   let start = 0;
   let lineNo = 0;
   const length = text.length;
-  while (start < length) {
-    let end = text.indexOf("\n", start);
-    if (end === -1) end = length;
-    let stop = end;
-    if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
-    visit(start, stop, ++lineNo);
-    start = end + 1;
+  let cr = text.indexOf("\r");
+  if (cr === -1) {
+    // LF only: the common case, one search per line.
+    while (start < length) {
+      let end = text.indexOf("\n", start);
+      if (end === -1) end = length;
+      visit(start, end, ++lineNo);
+      start = end + 1;
+    }
+    return;
   }
+  // The next LF and the next CR, each searched again only once passed: linear overall.
+  let lf = text.indexOf("\n");
+  while (start < length) {
+    if (lf !== -1 && lf < start) lf = text.indexOf("\n", start);
+    if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
+    let stop: number;
+    let next: number;
+    if (cr !== -1 && (lf === -1 || cr < lf)) {
+      stop = cr;
+      next = cr + 1 === lf ? lf + 1 : cr + 1;
+    } else if (lf !== -1) {
+      stop = lf;
+      next = lf + 1;
+    } else {
+      stop = length;
+      next = length;
+    }
+    visit(start, stop, ++lineNo);
+    start = next;
+  }
+}
+
+/**
+ * The text with every lone CR (a CR not followed by LF) made an LF: the same lines, for the
+ * readers that split on LF alone (and strip a CR before it). Same length, so offsets hold.
+ * Returns the text itself when it has no lone CR.
+ */
+export function loneCrToLf(text: string): string {
+  let cr = text.indexOf("\r");
+  while (cr !== -1 && text.charCodeAt(cr + 1) === 10) cr = text.indexOf("\r", cr + 2);
+  return cr === -1 ? text : text.replace(/\r(?!\n)/g, "\n");
+}
+
+/** loneCrToLf for bytes: a copy with lone CRs made LF, or the bytes themselves when there are none. */
+export function loneCrToLfBytes(bytes: Uint8Array): Uint8Array {
+  let cr = bytes.indexOf(13);
+  while (cr !== -1 && bytes[cr + 1] === 10) cr = bytes.indexOf(13, cr + 2);
+  if (cr === -1) return bytes;
+  const copy = Uint8Array.from(bytes);
+  for (let i = cr; i < copy.length; i++) if (copy[i] === 13 && copy[i + 1] !== 10) copy[i] = 10;
+  return copy;
 }
 
 export function isSpace(code: number): boolean {

@@ -7,7 +7,7 @@
  * name, a bad number, a missing field) returns null and parseSs reads it carefully, so
  * its diagnostics are unchanged (test/parse.fastpath.test.ts holds the two to the same records).
  */
-import { isAddressText } from "./address.js";
+import { HOST_OK, MAX_HOST_NAME, hostCode, isAddressText } from "./address.js";
 import { decimalAt, isSpace } from "./lines.js";
 import type { SocketAddress } from "./types.js";
 
@@ -89,7 +89,7 @@ function plainAddress(text: string, start: number, end: number): SocketAddress |
     hostStart = start + 1;
     hostEnd = close;
   }
-  if (hostEnd <= hostStart || !isAddressText(text, hostStart, hostEnd)) return null;
+  if (hostEnd <= hostStart || !isAddressText(text, hostStart, hostEnd) || hostCode(text, hostStart, hostEnd) !== HOST_OK) return null;
   return { address: text.slice(hostStart, hostEnd), port };
 }
 
@@ -171,6 +171,7 @@ function addressEnd(bytes: Uint8Array, start: number, stop: number): number {
   }
   // After a "[", the first "]" must close the host right before the port's colon.
   if (colon < 0 || (bytes[start] === 91 ? close !== colon - 1 || close === start + 1 : colon === start)) return -1;
+  if (bytes[start] === 91 ? !hostBytesOk(bytes, start + 1, close) : !hostBytesOk(bytes, start, colon)) return -1;
   if (colon + 2 === end && bytes[colon + 1] === 42 /* * */) return end;
   const digits = end - colon - 1;
   if (digits < 1 || digits > 15) return -1;
@@ -182,3 +183,99 @@ function addressEnd(bytes: Uint8Array, start: number, stop: number): number {
   }
   return port > 65535 ? -1 : end;
 }
+
+/**
+ * address.ts hostCode on ASCII bytes, as a yes/no: whether the host text is `*`, a valid IPv4
+ * or IPv6 address, or a host name. Kept alike with hostCode (the fast-path tests compare the
+ * two readers on generated rows, odd addresses included).
+ */
+function hostBytesOk(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start === 1 && bytes[start]! === 42 /* * */) return true;
+  let colons = 0;
+  let dots = 0;
+  let other = false;
+  let star = false;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === 58) colons++;
+    else if (c === 46) dots++;
+    else if (c === 42) star = true;
+    else if (c < 48 || c > 57) other = true;
+  }
+  if (colons > 0) return ipv6CodeBytes(bytes, start, end, dots);
+  if (!other) return ipv4CodeBytes(bytes, start, end);
+  return !star && end - start <= MAX_HOST_NAME && namedBytes(bytes, start, end);
+}
+
+/** Four decimal octets 0-255 (1-3 digits each) in text[start, end), digits and dots only. */
+function ipv4CodeBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = start; i <= end; i++) {
+    const c = i === end ? 46 : bytes[i]!;
+    if (c === 46) {
+      if (digits === 0 || value > 255) return false;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else {
+      if (c < 48 || c > 57 || ++digits > 3) return false;
+      value = value * 10 + (c - 48);
+    }
+  }
+  return parts === 4;
+}
+
+/** RFC 4291 §2.2 text forms in text[start, end) (which holds at least one ":"). */
+function ipv6CodeBytes(bytes: Uint8Array, start: number, end: number, dots: number): boolean {
+  let tail = end;
+  if (dots > 0) {
+    // The dotted quad follows the last ":" and stands for two groups.
+    let last = end - 1;
+    while (bytes[last]! !== 58) last--;
+    if (!ipv4CodeBytes(bytes, last + 1, end)) return false;
+    tail = last + 1;
+  }
+  let groups = dots > 0 ? 2 : 0;
+  let doubled = false;
+  let i = start;
+  if (bytes[i]! === 58) {
+    // Only "::" may start the address.
+    if (bytes[i + 1]! !== 58) return false;
+    doubled = true;
+    i += 2;
+  }
+  while (i < tail) {
+    let digits = 0;
+    while (i < tail && HEX_BYTE[bytes[i]!] === 1) {
+      i++;
+      if (++digits > 4) return false;
+    }
+    if (digits === 0) return false;
+    groups++;
+    if (i === tail) break;
+    // A ":" after the group; a second one is the "::".
+    i++;
+    if (i === tail) {
+      // "1:" ends only where a dotted quad follows.
+      if (tail === end) return false;
+      break;
+    }
+    if (bytes[i]! === 58) {
+      if (doubled) return false;
+      doubled = true;
+      i++;
+    }
+  }
+  return doubled ? groups <= 7 : groups === 8;
+}
+
+/** Letters, digits, ".", "_", "-" (what isAddressText allows, ":" and "*" having been counted apart). */
+function namedBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (BYTE_KIND[bytes[i]!] !== ADDRESS) return false;
+  return true;
+}
+
+const HEX_BYTE = new Uint8Array(256);
+for (const c of "0123456789abcdefABCDEF") HEX_BYTE[c.charCodeAt(0)] = 1;

@@ -10,7 +10,7 @@ import type { TcpState } from "../fsm/states.js";
 import { STATES } from "../fsm/states.js";
 import { emptyCounts, type StateCounts } from "./count.js";
 import { colonAddress } from "./address.js";
-import { Cursor, LineBook, decimal, isBlank, type ParseOptions } from "./lines.js";
+import { Cursor, LineBook, decimal, isBlank, loneCrToLf, loneCrToLfBytes, type ParseOptions } from "./lines.js";
 import { expectedStates, stateFromTool, stateTable } from "./state-names.js";
 import { fastSsRow, vouchSsRow, vouchSsRowBytes } from "./ss-fast.js";
 import { parseSsTimer } from "./timer.js";
@@ -49,8 +49,11 @@ const SS_STATES = stateTable("ss");
 export const STATELESS_REASON =
   'no State column (the output was filtered to one state, e.g. "ss -tan state time-wait"): pass that state (--state) to read these lines';
 
+/** ss's header, whole: its column names and nothing else (iproute2 5.x-6.x, with or without Netid, State, Process). */
+const HEADER_LINE = /^\s*(Netid\s+)?(State\s+)?Recv-Q\s+Send-Q\s+Local\s+Address:Port\s+Peer\s+Address:Port(\s+Process)?\s*$/;
+
 function isHeader(first: string, line: string): boolean {
-  return HEADER_FIRST_WORDS.has(first) && line.includes("Local Address");
+  return HEADER_FIRST_WORDS.has(first) && HEADER_LINE.test(line);
 }
 
 /** Whether a token looks like a state spelling (capitals and dashes/underscores) rather than garbage. */
@@ -497,7 +500,9 @@ function countBytes(input: Uint8Array, fast: Float64Array, wholeRow: boolean, ca
  * exactly parseSs + countByState's; with "state" they differ only on rows that start like
  * a socket and go wrong later (test/parse.property.test.ts holds both to this).
  */
-export function countStatesSs(input: string | Uint8Array, opts: CountOptions = {}): StateCountResult {
+export function countStatesSs(given: string | Uint8Array, opts: CountOptions = {}): StateCountResult {
+  // The loops below split on LF (and strip the CR of a CRLF); a lone CR also ends a line.
+  const input = typeof given === "string" ? loneCrToLf(given) : loneCrToLfBytes(given);
   const wholeRow = opts.check === "row";
   const counts = emptyCounts();
   const book = new LineBook<never>(opts.source);

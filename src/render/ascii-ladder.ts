@@ -19,7 +19,7 @@
  * the time column then steps back to the next segment's send time.
  */
 import type { EndpointName, SegmentRecord, Trace } from "../sim/trace.js";
-import { isCausedBy, ladderItems, sameTime, segmentLabel, segmentMarks, type LadderItem } from "./ladder-events.js";
+import { isCausedBy, ladderItems, sameTime, segmentLabel, segmentMarks, TIME_EPSILON, type LadderItem } from "./ladder-events.js";
 
 export interface AsciiLadderOptions {
   /** Show the time column. Default true. */
@@ -53,48 +53,131 @@ function fit(text: string, w: number): string {
  * (its later sends, its state changes), and a receiver state change at the send instant
  * (a passive open at t = 0) is moved before the send. Only truly crossing segments
  * (the peer sends while this one is in flight) stay split.
+ *
+ * Written as one pass that builds the output in order, in O(n log n) for a trace of n items
+ * (a capture or a bulk transfer can have a million). The rules, for each send in turn:
+ *   1. receiver state changes at the send instant that no arrival caused, between the send
+ *      and its arrival, go just before the send;
+ *   2. if everything left between the send and its arrival is the sender's own (its sends,
+ *      its state changes), the arrival and the state changes it caused move up: right after
+ *      the send if another send of the same instant follows the sender's state changes at
+ *      that instant, otherwise after those state changes.
+ * Items only ever move towards the front and never past a send that is still to come, so
+ * what follows the send being handled is always the input's order with the moved items
+ * taken out: "the next item of a kind after position p" is a union-find lookup that skips
+ * items already placed, and the state changes at an instant are found by binary search.
  */
 export function untangle(input: readonly LadderItem[]): LadderItem[] {
-  const items = [...input];
-  for (let i = 0; i < items.length; i++) {
-    const send = items[i]!;
-    if (send.kind !== "send") continue;
-    const seg = send.seg;
-    let j = items.findIndex((it, k) => k > i && it.kind === "arrive" && it.index === send.index);
-    if (j < 0) continue;
-    // Receiver state changes at the send instant happened "before" it: move them above the
-    // send. Not one an arrival caused: it stays beside that arrival.
-    for (let k = i + 1; k < j; k++) {
-      const it = items[k]!;
-      if (it.kind === "state" && it.change.endpoint === seg.to && sameTime(it.change.t, seg.t) && it.change.causeSegment === undefined) {
-        items.splice(k, 1);
-        items.splice(i, 0, it);
-        i++;
-      }
+  const n = input.length;
+  const out: LadderItem[] = [];
+  const placed = new Uint8Array(n);
+  // Where each segment's arrival is (the first one, as ladderItems gives exactly one).
+  const arrivalOf = new Map<number, number>();
+  input.forEach((it, p) => {
+    if (it.kind === "arrive" && !arrivalOf.has(it.index)) arrivalOf.set(it.index, p);
+  });
+  const own = (it: LadderItem, side: EndpointName): boolean =>
+    (it.kind === "send" && it.seg.from === side) || (it.kind === "state" && it.change.endpoint === side);
+  // next(p): the first position >= p not yet placed; foreign[side](p): … that is not side's own.
+  const next = new SkipList(n, () => false);
+  const foreign: Record<EndpointName, SkipList> = {
+    client: new SkipList(n, (p) => own(input[p]!, "client")),
+    server: new SkipList(n, (p) => own(input[p]!, "server")),
+  };
+  const place = (p: number): void => {
+    placed[p] = 1;
+    next.skip(p);
+    foreign.client.skip(p);
+    foreign.server.skip(p);
+    out.push(input[p]!);
+  };
+  // State changes no arrival caused, per side, by time: the candidates for rule 1.
+  const uncaused: Record<EndpointName, { t: number; p: number }[]> = { client: [], server: [] };
+  input.forEach((it, p) => {
+    if (it.kind === "state" && it.change.causeSegment === undefined && !Number.isNaN(it.change.t)) {
+      uncaused[it.change.endpoint].push({ t: it.change.t, p });
     }
-    j = items.findIndex((it, k) => k > i && it.kind === "arrive" && it.index === send.index);
-    const between = items.slice(i + 1, j);
-    const ownOnly = between.every(
-      (it) => (it.kind === "send" && it.seg.from === seg.from) || (it.kind === "state" && it.change.endpoint === seg.from),
-    );
-    if (!ownOnly || j === i + 1) continue;
+  });
+  for (const list of Object.values(uncaused)) list.sort((a, b) => a.t - b.t || a.p - b.p);
+
+  for (let i = 0; i < n; i++) {
+    if (placed[i]) continue;
+    const send = input[i]!;
+    const j = send.kind === "send" ? arrivalOf.get(send.index) : undefined;
+    if (send.kind !== "send" || j === undefined || j <= i) {
+      place(i);
+      continue;
+    }
+    const seg = send.seg;
+    // Rule 1: receiver state changes at the send instant, not caused by an arrival, go first.
+    const list = uncaused[seg.to];
+    const moved: number[] = [];
+    for (let c = lowerBound(list, seg.t - 2 * TIME_EPSILON); c < list.length && list[c]!.t <= seg.t + 2 * TIME_EPSILON; c++) {
+      const { t, p } = list[c]!;
+      if (p > i && p < j && !placed[p] && sameTime(t, seg.t)) moved.push(p);
+    }
+    moved.sort((a, b) => a - b);
+    for (const p of moved) place(p);
+    place(i);
+    // Rule 2: nothing but the sender's own items between the send and its arrival?
+    const first = next.find(i + 1);
+    if (first === j || foreign[seg.from].find(i + 1) !== j) continue;
     // The sender's state changes at the send instant stay beside this label, unless another
     // send follows them at that instant: a change is recorded just before the send it causes
     // (CLOSE_WAIT → LAST_ACK, then the FIN), so they belong to that one.
-    let k = i + 1;
-    while (k < j) {
-      const it = items[k]!;
+    const run: number[] = [];
+    let q = first;
+    while (q < j) {
+      const it = input[q]!;
       if (it.kind !== "state" || !sameTime(it.change.t, seg.t)) break;
-      k++;
+      run.push(q);
+      q = next.find(q + 1);
     }
-    const after = items[k]!;
-    if (k < j && after.kind === "send" && sameTime(after.seg.t, seg.t)) k = i + 1;
+    const after = input[q]!;
+    const keepRunBelow = q < j && after.kind === "send" && sameTime(after.seg.t, seg.t);
+    if (!keepRunBelow) for (const p of run) place(p);
     // The arrival moves with the state changes it caused (they follow it: see ladderItems).
-    let end = j + 1;
-    while (end < items.length && isCausedBy(items[end]!, send.index)) end++;
-    items.splice(k, 0, ...items.splice(j, end - j));
+    place(j);
+    for (let e = next.find(j + 1); e < n && isCausedBy(input[e]!, send.index); e = next.find(e + 1)) place(e);
   }
-  return items;
+  return out;
+}
+
+/** The first index whose `t` is >= t (the list is sorted by t). */
+function lowerBound(list: readonly { t: number }[], t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Positions 0…n-1, some of them skipped (for good, from the start by `skipped`, or later by
+ * `skip`); `find(p)` is the first position >= p not skipped, or n. A union-find with path
+ * halving: near-constant time per call.
+ */
+class SkipList {
+  private readonly up: Int32Array;
+  constructor(n: number, skipped: (p: number) => boolean) {
+    this.up = new Int32Array(n + 1);
+    for (let p = 0; p <= n; p++) this.up[p] = p < n && skipped(p) ? p + 1 : p;
+  }
+  skip(p: number): void {
+    this.up[p] = p + 1;
+  }
+  find(p: number): number {
+    const up = this.up;
+    while (up[p] !== p) {
+      const q = up[p]!;
+      up[p] = up[q]!;
+      p = q;
+    }
+    return p;
+  }
 }
 
 export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): string {

@@ -60,15 +60,18 @@ export function ladderItems(trace: Trace): LadderItem[] {
   const causes = new Set<number>();
   for (const ev of trace.events) if (ev.causeSegment !== undefined) causes.add(ev.causeSegment);
   const items: LadderItem[] = [];
-  const pending: Array<{ seg: SegmentRecord; index: number; t: number; order: number }> = [];
+  // Arrivals not yet placed, a binary heap ordered by (t, order): the earliest is pending.peek().
+  // `inFlight` answers "is segment `cause` still pending?" without a scan, so the whole merge is
+  // O(n log n) in the trace (it was a sort per event and an O(n) shift per arrival).
+  const pending = new ArrivalHeap();
+  const inFlight = new Set<number>();
   const flush = (upTo: number, cause?: number): void => {
-    pending.sort((a, b) => a.t - b.t || a.order - b.order);
-    let open = cause === undefined || pending.some((p) => p.index === cause);
-    while (pending.length > 0 && pending[0]!.t <= upTo + TIME_EPSILON) {
-      const p = pending[0]!;
+    let open = cause === undefined || inFlight.has(cause);
+    for (let p = pending.peek(); p !== undefined && p.t <= upTo + TIME_EPSILON; p = pending.peek()) {
       // Arrivals before `upTo` all go; at `upTo`, only those handled before this event.
       if (sameTime(p.t, upTo) && (!open || (cause === undefined && causes.has(p.index)))) break;
-      pending.shift();
+      pending.pop();
+      inFlight.delete(p.index);
       items.push({ kind: "arrive", seg: p.seg, index: p.index, t: p.t });
       if (p.index === cause) open = false;
     }
@@ -83,10 +86,62 @@ export function ladderItems(trace: Trace): LadderItem[] {
     const i = index++;
     items.push({ kind: "send", seg: ev, index: i });
     const at = arrivalTime(ev);
-    if (at !== null) pending.push({ seg: ev, index: i, t: Math.max(at, ev.t), order: i });
+    if (at !== null) {
+      pending.push({ seg: ev, index: i, t: Math.max(at, ev.t), order: i });
+      inFlight.add(i);
+    }
   }
   flush(Infinity);
   return items;
+}
+
+interface PendingArrival {
+  readonly seg: SegmentRecord;
+  readonly index: number;
+  readonly t: number;
+  readonly order: number;
+}
+
+/** A binary min-heap of arrivals by time, then by send order: the order a stable sort by time gives. */
+class ArrivalHeap {
+  private readonly a: PendingArrival[] = [];
+  private static before(x: PendingArrival, y: PendingArrival): boolean {
+    const d = x.t - y.t;
+    return d < 0 || (!(d > 0) && x.order < y.order);
+  }
+  peek(): PendingArrival | undefined {
+    return this.a[0];
+  }
+  push(p: PendingArrival): void {
+    const a = this.a;
+    let i = a.length;
+    a.push(p);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!ArrivalHeap.before(p, a[parent]!)) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = p;
+  }
+  pop(): PendingArrival | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= a.length) break;
+      const r = l + 1;
+      const c = r < a.length && ArrivalHeap.before(a[r]!, a[l]!) ? r : l;
+      if (!ArrivalHeap.before(a[c]!, last)) break;
+      a[i] = a[c]!;
+      i = c;
+    }
+    a[i] = last;
+    return top;
+  }
 }
 
 /** Is `item` a state change the arrival of segment `index` caused? */

@@ -63,6 +63,28 @@ function moments(trace: Trace): number[] {
   return out;
 }
 
+/**
+ * The slot of time `t`: the index of the moment nearest to it, the first of equally near ones
+ * (what a scan from the start finds), by binary search over the sorted moments: O(log n)
+ * where a scan per segment made drawing a large trace quadratic.
+ */
+export function nearestSlot(times: readonly number[], t: number): number {
+  if (times.length === 0) return 0;
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  // Distances fall up to lo - 1 and rise from lo; the nearest is one of the two.
+  const d = (i: number): number => Math.abs(times[i]! - t);
+  let best = lo >= times.length || (lo > 0 && !(d(lo) < d(lo - 1))) ? lo - 1 : lo;
+  // A scan keeps the first of equal distances (rounding can make two equal).
+  while (best > 0 && d(best - 1) === d(best)) best--;
+  return best;
+}
+
 export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): string {
   const id = safeId(opts.idPrefix ?? "tcp-ladder");
   const width = opts.width ?? 720;
@@ -74,11 +96,7 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
   const top = 78;
 
   const times = moments(trace);
-  const slotIndex = (t: number): number => {
-    let best = 0;
-    for (let i = 0; i < times.length; i++) if (Math.abs(times[i]! - t) < Math.abs(times[best]! - t)) best = i;
-    return best;
-  };
+  const slotIndex = (t: number): number => nearestSlot(times, t);
   const segments = trace.events.filter((e): e is SegmentRecord => e.type === "segment");
   // A burst (segments sent, or arriving, at one instant on one side) is fanned out by
   // BURST_STEP px per segment so the arrows don't lie on top of each other; the slot grows to fit.

@@ -46,6 +46,16 @@ export const POPULATION_DEFAULTS = {
 
 /** No run may produce more per-second rows than this (23 days; about 750 MB of samples). */
 export const MAX_SIMULATED_SECONDS = 2_000_000;
+/**
+ * No run may have more connections than this: the work is about ten steps per connection,
+ * so this bounds the wall-clock time (10 million take about a second) as MAX_SIMULATED_SECONDS
+ * bounds the samples. docs/limits.md.
+ */
+export const MAX_CONNECTIONS = 10_000_000;
+/** The longest RTT, hold time or close delay, seconds (one day), so that a lifecycle always fits in a run. */
+export const MAX_TIMING_SECONDS = 86_400;
+/** Seeds are 32-bit, as in `simulate`. */
+export const MAX_SEED = 0xffffffff;
 
 export interface PopulationOptions {
   /** Connections per second, > 0. */
@@ -141,6 +151,7 @@ export function resolvePopulationOptions(options: PopulationOptions): ResolvedPo
   const { rate, count } = options;
   if (typeof rate !== "number" || !Number.isFinite(rate) || rate <= 0) fail(`rate: expected a number > 0 (connections per second), got ${String(rate)}`);
   if (typeof count !== "number" || !Number.isInteger(count) || count < 0) fail(`count: expected an integer >= 0, got ${String(count)}`);
+  if (count > MAX_CONNECTIONS) fail(`count: at most ${MAX_CONNECTIONS} connections per run (see docs/limits.md), got ${String(count)}`);
   const closer = options.closer ?? POPULATION_DEFAULTS.closer;
   if (closer !== "client" && closer !== "server") fail(`closer: expected client or server, got ${String(closer)}`);
   const profileOpt = options.profile ?? POPULATION_DEFAULTS.profile;
@@ -153,8 +164,8 @@ export function resolvePopulationOptions(options: PopulationOptions): ResolvedPo
   }
   const nonNegative = (name: string, v: number | undefined, dflt: number, allowInfinity = false): number => {
     const value = v ?? dflt;
-    if (typeof value !== "number" || Number.isNaN(value) || value < 0 || (!allowInfinity && !Number.isFinite(value))) {
-      fail(`${name}: expected a finite number of seconds >= 0${allowInfinity ? " (or Infinity)" : ""}, got ${String(value)}`);
+    if (typeof value !== "number" || Number.isNaN(value) || value < 0 || (value > MAX_TIMING_SECONDS && !(allowInfinity && value === Infinity))) {
+      fail(`${name}: expected a number of seconds from 0 to ${MAX_TIMING_SECONDS}${allowInfinity ? " (or Infinity)" : ""}, got ${String(value)}`);
     }
     return value;
   };
@@ -164,7 +175,7 @@ export function resolvePopulationOptions(options: PopulationOptions): ResolvedPo
   const arrivals = options.arrivals ?? POPULATION_DEFAULTS.arrivals;
   if (!ARRIVAL_PROCESSES.includes(arrivals)) fail(`arrivals: expected ${ARRIVAL_PROCESSES.join(" or ")}, got ${String(arrivals)}`);
   const seed = options.seed ?? POPULATION_DEFAULTS.seed;
-  if (!Number.isInteger(seed)) fail(`seed: expected an integer, got ${String(seed)}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) fail(`seed: expected an integer from 0 to ${MAX_SEED}, got ${String(seed)}`);
   return {
     rate, count, closer, profile, portRange: [lo, hi], rtt, holdTime,
     closeDelay: Number.isFinite(closeDelay) ? closeDelay : null, arrivals, seed,

@@ -3,9 +3,15 @@
  * `validateScenario` turns untrusted input into a `Scenario` with every default filled in,
  * or into a list of errors that each name the offending field (`steps.server[2].do`) and
  * say what is allowed. It never throws on bad input: errors are values at this boundary.
+ *
+ * Bounds (docs/limits.md, "Scenarios, simulate and population"): a document nests at most
+ * MAX_SCENARIO_DEPTH levels (checked before anything walks it), a message quotes at most
+ * MAX_EXCERPT characters of the input, and the send steps may not ask for more trace
+ * events than a run may record (MAX_TRACE_EVENTS).
  */
 import { PROFILE_NAMES, type ProfileName } from "../fsm/profiles.js";
 import type { EndpointName, Flag } from "./trace.js";
+import { MSS } from "./segment.js";
 
 export const ACTIONS = ["listen", "connect", "send", "close", "shutdown", "abort", "read"] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -111,7 +117,107 @@ export function formatScenarioError(e: ScenarioError): string {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : v === undefined ? "nothing" : JSON.stringify(v) ?? String(v));
+const show = (v: unknown): string => (v === undefined ? "nothing" : excerpt(v));
+
+/** The most characters of the input a message quotes (an excerpt ends in "…"). */
+export const MAX_EXCERPT = 80;
+/** How deeply a scenario document may nest arrays and objects (a valid one needs 5 levels). */
+export const MAX_SCENARIO_DEPTH = 64;
+/**
+ * The most trace events (segments, lost and duplicated copies included, and state changes)
+ * one run may record. Scenarios whose send steps would pass it are refused by the validator;
+ * a run that passes it anyway (retransmissions) is refused by `runSimulation`.
+ */
+export const MAX_TRACE_EVENTS = 100_000;
+
+// Characters a terminal shows as nothing (controls, zero-width, bidi marks, the BOM): a
+// message writes them as \uXXXX so that what it quotes can be seen.
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb]/g;
+const visible = (text: string): string => text.replace(INVISIBLE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+/**
+ * A value as compact JSON, cut to at most `max` characters (ending in "…" when cut), with
+ * invisible characters escaped. Never walks more of the value than it prints, nor deeper
+ * than 8 levels, so a 10 MB string or a 100,000-deep array costs nothing.
+ */
+export function excerpt(value: unknown, max: number = MAX_EXCERPT): string {
+  let out = "";
+  const full = (): boolean => out.length > max;
+  const walk = (v: unknown, depth: number): void => {
+    if (full()) return;
+    if (typeof v === "string") {
+      out += JSON.stringify(v.length > max ? v.slice(0, max + 1) : v).slice(0, v.length > max ? -1 : undefined);
+    } else if (Array.isArray(v)) {
+      if (depth >= 8) {
+        out += v.length === 0 ? "[]" : "[…]";
+        return;
+      }
+      out += "[";
+      for (let i = 0; i < v.length && !full(); i++) {
+        if (i > 0) out += ",";
+        walk(v[i], depth + 1);
+      }
+      out += "]";
+    } else if (typeof v === "object" && v !== null) {
+      const keys = Object.keys(v);
+      if (depth >= 8) {
+        out += keys.length === 0 ? "{}" : "{…}";
+        return;
+      }
+      out += "{";
+      for (let i = 0; i < keys.length && !full(); i++) {
+        if (i > 0) out += ",";
+        walk(keys[i], depth + 1);
+        out += ":";
+        walk((v as Obj)[keys[i]!], depth + 1);
+      }
+      out += "}";
+    } else {
+      out += typeof v === "number" || typeof v === "boolean" || v === null ? String(v) : typeof v;
+    }
+  };
+  walk(value, 0);
+  const text = visible(out);
+  if (text.length <= max) return text;
+  // Cut between whole characters: never inside an escape (\uXXXX, \") or a surrogate pair.
+  let cut = 0;
+  for (const m of text.matchAll(/\\u[0-9a-fA-F]{4}|\\[\s\S]|[\uD800-\uDBFF][\uDC00-\uDFFF]|[\s\S]/g)) {
+    if (m.index + m[0].length > max - 1) break;
+    cut = m.index + m[0].length;
+  }
+  return text.slice(0, cut) + "…";
+}
+
+/** A field name as a path shows it: bare when it is a short identifier, else quoted and cut. */
+function keyText(key: string): string {
+  return /^[A-Za-z_$][\w$]{0,39}$/.test(key) ? key : `[${excerpt(key, 40)}]`;
+}
+
+/**
+ * Where a value nests deeper than `max` levels (the root is level 1), as the path of the
+ * first array or object past the limit, or undefined. Iterative: safe on any depth.
+ */
+export function tooDeep(value: unknown, max: number): string | undefined {
+  interface Frame { readonly v: unknown; readonly depth: number; readonly parent: Frame | undefined; readonly key: string }
+  const stack: Frame[] = [{ v: value, depth: 1, parent: undefined, key: "" }];
+  while (stack.length > 0) {
+    const f = stack.pop()!;
+    if (typeof f.v !== "object" || f.v === null) continue;
+    if (f.depth > max) {
+      const keys: string[] = [];
+      for (let g: Frame | undefined = f; g?.parent !== undefined; g = g.parent) keys.push(g.key);
+      const path = keys.reverse().reduce((p, k) => (k.startsWith("[") ? p + k : join(p, k)), "");
+      return path.length > MAX_EXCERPT ? path.slice(0, MAX_EXCERPT - 1) + "…" : path;
+    }
+    if (Array.isArray(f.v)) {
+      for (let i = f.v.length - 1; i >= 0; i--) stack.push({ v: f.v[i], depth: f.depth + 1, parent: f, key: `[${i}]` });
+    } else {
+      const keys = Object.keys(f.v);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push({ v: (f.v as Obj)[keys[i]!], depth: f.depth + 1, parent: f, key: keyText(keys[i]!) });
+    }
+  }
+  return undefined;
+}
 
 const TOP_KEYS = ["name", "title", "description", "profile", "rfc5961", "seed", "start", "delayedAck", "endpoints", "link", "steps", "until"];
 const STEP_KEYS = ["at", "on", "after", "do", "bytes", "linger0"];
@@ -126,7 +232,7 @@ class Checker {
   }
   keys(o: Obj, path: string, allowed: readonly string[]): void {
     for (const k of Object.keys(o)) {
-      if (!allowed.includes(k)) this.err(join(path, k), `unknown field; allowed fields are ${allowed.join(", ")}`);
+      if (!allowed.includes(k)) this.err(join(path, keyText(k)), `unknown field; allowed fields are ${allowed.join(", ")}`);
     }
   }
   num(o: Obj, key: string, path: string, dflt: number, opt: { min?: number; max?: number; integer?: boolean } = {}): number {
@@ -174,7 +280,7 @@ class Checker {
 }
 
 function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
+  return path && !key.startsWith("[") ? `${path}.${key}` : path + key;
 }
 function range(opt: { min?: number; max?: number }): string {
   if (opt.min !== undefined && opt.max !== undefined) return ` from ${opt.min} to ${opt.max}`;
@@ -272,6 +378,11 @@ function checkLink(c: Checker, raw: unknown): LinkSpec {
 /** Check an untrusted scenario document and fill in the defaults. */
 export function validateScenario(input: unknown): ScenarioResult {
   const c = new Checker();
+  const deep = tooDeep(input, MAX_SCENARIO_DEPTH);
+  if (deep !== undefined) {
+    c.err(deep, `nested more than ${MAX_SCENARIO_DEPTH} levels deep (a scenario needs 5; see docs/limits.md)`);
+    return { ok: false, errors: c.errors };
+  }
   if (!isObj(input)) {
     c.err("", `a scenario is a JSON object with fields ${TOP_KEYS.join(", ")}; got ${show(input)}`);
     return { ok: false, errors: c.errors };
@@ -331,26 +442,235 @@ export function validateScenario(input: unknown): ScenarioResult {
     steps,
     until: c.num(input, "until", "", 3600, { min: 0, max: MAX_TIME }),
   };
+  if (c.errors.length === 0) checkTraceSize(c, scenario);
   return c.errors.length ? { ok: false, errors: c.errors } : { ok: true, scenario };
 }
 
-/** Parse scenario JSON text; a syntax error is reported with its position. */
+/**
+ * About how many trace events the send steps alone make: each MSS-sized data segment, its
+ * duplicated copies, an ACK for each copy that arrives, and the ACK's copies:
+ * D × (1 + p) × (2 + p) for D data segments and duplication probability p (p = 1 when a
+ * `duplicate` rule acts on every match). Handshakes, closes and retransmissions come on top.
+ */
+export function estimateTraceEvents(scenario: Scenario): number {
+  let segments = 0;
+  for (const ep of ENDPOINT_NAMES) for (const st of scenario.steps[ep]) if (st.do === "send") segments += Math.ceil(st.bytes / MSS);
+  return segments * eventsPerSegment(scenario);
+}
+
+function checkTraceSize(c: Checker, scenario: Scenario): void {
+  const estimate = estimateTraceEvents(scenario);
+  if (estimate <= MAX_TRACE_EVENTS) return;
+  // Name the largest send step: lowering it is what helps most. (No errors so far, so every
+  // step of the document is in scenario.steps, at its own index.)
+  let where = "steps";
+  let largest = 0;
+  for (const ep of ENDPOINT_NAMES) {
+    scenario.steps[ep].forEach((st, i) => {
+      if (st.do === "send" && st.bytes > largest) {
+        largest = st.bytes;
+        where = `steps.${ep}[${i}].bytes`;
+      }
+    });
+  }
+  const maxBytes = Math.floor(MAX_TRACE_EVENTS / eventsPerSegment(scenario)) * MSS;
+  const everyMatch = scenario.link.rules.some((r) => r.action === "duplicate" && r.nth === undefined);
+  const dup = everyMatch ? " with a duplicate rule (link.rules)" : scenario.link.duplicate > 0 ? ` with link.duplicate ${scenario.link.duplicate}` : "";
+  c.err(
+    where,
+    `the send steps would record about ${Math.round(estimate)} trace events, more than the ${MAX_TRACE_EVENTS} a run may record ` +
+      `(see docs/limits.md); lower the bytes: at most about ${maxBytes} in all${dup}`,
+  );
+}
+
+/** The chance that a segment is delivered twice: 1 when a `duplicate` rule acts on every match. */
+function duplication(scenario: Scenario): number {
+  return scenario.link.rules.some((r) => r.action === "duplicate" && r.nth === undefined) ? 1 : scenario.link.duplicate;
+}
+
+function eventsPerSegment(scenario: Scenario): number {
+  const p = duplication(scenario);
+  return (1 + p) * (2 + p);
+}
+
+/**
+ * Parse scenario JSON text; a syntax error is reported with its line, column and byte
+ * offset and what was expected there, quoting no more of the input than the character found.
+ * A UTF-8 byte order mark at the start is skipped (byte offsets still count it), and a
+ * document nested deeper than MAX_SCENARIO_DEPTH is refused with the place where it passes
+ * the limit, before anything walks it.
+ */
 export function parseScenarioJson(text: string): ScenarioResult {
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const body = bom ? text.slice(1) : text;
+  const fail = (what: string, offset: number, message: string): ScenarioResult => ({
+    ok: false,
+    errors: [{ path: "", message: `${what} at ${lineColumn(body, offset, bom ? 3 : 0)}: ${message}` }],
+  });
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    const message = (e as Error).message;
-    const m = /position (\d+)/.exec(message);
-    const offset = m ? Number(m[1]) : /end of JSON input/.test(message) ? text.length : undefined;
-    return { ok: false, errors: [{ path: "", message: `not valid JSON${offset === undefined ? "" : ` at ${lineColumn(text, offset)}`}: ${message}` }] };
+    doc = JSON.parse(body);
+  } catch {
+    const e = jsonSyntaxError(body);
+    return e ? fail("not valid JSON", e.offset, e.message) : { ok: false, errors: [{ path: "", message: "not valid JSON" }] };
+  }
+  const deep = nestingPastLimit(body, MAX_SCENARIO_DEPTH);
+  if (deep !== undefined) {
+    return fail("nested too deeply", deep, `more than ${MAX_SCENARIO_DEPTH} levels of arrays and objects (a scenario needs 5; see docs/limits.md)`);
   }
   return validateScenario(doc);
 }
 
-function lineColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  const column = offset - (before.lastIndexOf("\n") + 1) + 1;
-  return `line ${line}, column ${column} (byte offset ${offset})`;
+/** "line 2, column 13 (byte offset 14)": the column counts characters, the offset UTF-8 bytes. */
+function lineColumn(text: string, offset: number, extraBytes: number): string {
+  const lineStart = offset === 0 ? 0 : text.lastIndexOf("\n", offset - 1) + 1;
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  const column = [...text.slice(lineStart, offset)].length + 1;
+  const bytes = new TextEncoder().encode(text.slice(0, offset)).length + extraBytes;
+  return `line ${line}, column ${column} (byte offset ${bytes})`;
+}
+
+/** The offset of the first "[" or "{" that opens a level past `max` in valid JSON text, or undefined. */
+function nestingPastLimit(text: string, max: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22) {
+      // Skip a string: to the next quote that no backslash escapes.
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > max) return i;
+    } else if (ch === 0x5d || ch === 0x7d) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+/** What the character at `i` is, for a message: `"x"` when printable ASCII, else its code point. */
+function found(text: string, i: number): string {
+  if (i >= text.length) return "the end of the input";
+  const cp = text.codePointAt(i)!;
+  if (cp >= 0x21 && cp <= 0x7e) return `"${String.fromCharCode(cp)}"`;
+  const name = cp === 0xfeff ? " (a byte order mark)" : cp === 0x20 ? " (a space)" : "";
+  return `U+${cp.toString(16).toUpperCase().padStart(4, "0")}${name}`;
+}
+
+/**
+ * Where JSON text first breaks the grammar (RFC 8259), and what was expected there; undefined
+ * if it does not. Iterative, one pass: run only once JSON.parse has failed, whose messages
+ * quote the input and, on Node 20, do not always give a position.
+ */
+export function jsonSyntaxError(text: string): { offset: number; message: string } | undefined {
+  const n = text.length;
+  const stack: number[] = []; // 0x5b "[" or 0x7b "{"
+  let i = 0;
+  const skipSpace = (): void => {
+    for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = text.charCodeAt(++i));
+  };
+  const error = (expected: string): { offset: number; message: string } => ({ offset: i, message: `expected ${expected}, found ${found(text, i)}` });
+  // A string at i (text[i] is '"'): moves i past it, or returns an error.
+  const string = (): { offset: number; message: string } | undefined => {
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return undefined;
+      }
+      if (c < 0x20) return error("a character of a string (a control character must be written as an escape such as \\n)");
+      if (c === 0x5c) {
+        i++;
+        const e = text[i];
+        if (e === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) {
+            i++;
+            return error("four hex digits after \\u");
+          }
+          i += 4;
+        } else if (e === undefined || !"\"\\/bfnrt".includes(e)) {
+          return error("an escape (one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+        }
+      }
+    }
+    return error('a closing "');
+  };
+  const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+  const value = (): { offset: number; message: string } | undefined => {
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      stack.push(text.charCodeAt(i));
+      i++;
+      return undefined;
+    }
+    if (c === '"') return string();
+    for (const word of ["true", "false", "null"]) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return undefined;
+      }
+    }
+    NUMBER.lastIndex = i;
+    if (c !== undefined && NUMBER.test(text)) {
+      i = NUMBER.lastIndex;
+      return undefined;
+    }
+    return error("a value (an object, array, string, number, true, false or null)");
+  };
+  // After a value: the end of the input, or "," / the closing bracket of the innermost container.
+  let state: "value" | "first-value" | "key" | "first-key" | "colon" | "next" = "value";
+  for (;;) {
+    skipSpace();
+    switch (state) {
+      case "value":
+      case "first-value": {
+        if (state === "first-value" && text[i] === "]") {
+          stack.pop();
+          i++;
+          state = "next";
+          break;
+        }
+        const top = stack.length;
+        const e = value();
+        if (e) return e;
+        state = stack.length > top ? (stack[stack.length - 1] === 0x5b ? "first-value" : "first-key") : "next";
+        break;
+      }
+      case "first-key":
+      case "key":
+        if (state === "first-key" && text[i] === "}") {
+          stack.pop();
+          i++;
+          state = "next";
+          break;
+        }
+        if (text[i] !== '"') return error(state === "first-key" ? 'a field name in double quotes, or "}"' : "a field name in double quotes");
+        {
+          const e = string();
+          if (e) return e;
+        }
+        state = "colon";
+        break;
+      case "colon":
+        if (text[i] !== ":") return error('":" after the field name');
+        i++;
+        state = "value";
+        break;
+      case "next": {
+        const top = stack[stack.length - 1];
+        if (top === undefined) return i < n ? error("the end of the input after the value") : undefined;
+        const close = top === 0x5b ? "]" : "}";
+        if (text[i] === ",") {
+          i++;
+          state = top === 0x5b ? "value" : "key";
+        } else if (text[i] === close) {
+          stack.pop();
+          i++;
+        } else {
+          return error(`"," or "${close}"`);
+        }
+        break;
+      }
+    }
+  }
 }

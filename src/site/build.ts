@@ -9,12 +9,19 @@
  * files a previous build wrote but this one did not are removed (the list is kept in
  * <outDir>/.site-manifest.json; a non-empty folder without one is refused, so a mistyped
  * --out never deletes anything of yours).
+ *
+ * Nothing is written or deleted outside outDir, whatever the manifest says: its entries are
+ * checked (manifest.ts), a bad one is skipped with a warning, and no path is written or
+ * removed through a symbolic link inside outDir. The output folders are checked before any
+ * notebook runs.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runNotebooks } from "../notebook/index.js";
+import { outputFolderProblem } from "../notebook/runner.js";
+import { MANIFEST, excerpt, manifestEntryProblem, readManifest, walkInside } from "./manifest.js";
 import type { NotebookResult, RunProgress } from "../notebook/index.js";
 import type { Chapter } from "./chapter.js";
 import { renderChapter, chapterSlug } from "./chapter.js";
@@ -31,7 +38,6 @@ import { prepareWidgets, WidgetMarkerError } from "./widgets.js";
 export const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 import { DEFAULT_EXECUTED_DIR, DEFAULT_OUT_DIR } from "./defaults.js";
 export { DEFAULT_EXECUTED_DIR, DEFAULT_OUT_DIR };
-const MANIFEST = ".site-manifest.json";
 
 export interface SiteBuildOptions {
   /** Source notebooks, in chapter order. Default: notebooks/*.ipynb, sorted by name. */
@@ -108,12 +114,20 @@ export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBui
     if (other !== undefined) throw new SiteBuildError(`${other} and ${file} would both become ${slug}.html`);
     slugs.set(slug, file);
   }
+  const execute = options.execute ?? true;
+  const executedDir = options.executedDir ?? DEFAULT_EXECUTED_DIR;
+  for (const [role, dir] of [["output folder", outDir], ...(execute ? [["executed-notebooks folder", executedDir]] : [])] as const) {
+    const unusable = outputFolderProblem(dir);
+    if (unusable !== null) throw new SiteBuildError(`${role}: ${unusable}`);
+  }
+  // Before any notebook runs: a folder that is not a site build's is refused now, not later.
+  const previousBuild = previousFiles(outDir, log);
 
   let runs: NotebookResult[] = [];
   let executed = sources;
-  if (options.execute ?? true) {
+  if (execute) {
     runs = await runNotebooks(sources, {
-      outDir: options.executedDir ?? DEFAULT_EXECUTED_DIR,
+      outDir: executedDir,
       force: options.force ?? false,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
@@ -182,7 +196,7 @@ export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBui
 
   const summaries: ChapterSummary[] = widgets.chapters.map(({ slug, number, title, description, toc, widgets: w }) => ({ slug, number, title, description, toc, widgets: w }));
   const reports = files.map((f) => ({ path: f.path, bytes: typeof f.content === "string" ? Buffer.byteLength(f.content) : f.content.byteLength }));
-  const written = writeSite(outDir, files, { key, chapters: summaries, sizes: reports });
+  const written = writeSite(outDir, files, { key, chapters: summaries, sizes: reports }, previousBuild, log);
   log(`site: ${files.length} files in ${outDir} (${written.length} changed)`);
   return { outDir, chapters: summaries, runs, files: reports, written, reused: false, durationMs: performance.now() - started };
 }
@@ -222,20 +236,48 @@ interface Manifest {
 
 /** The last build's report, when it was made from the same inputs and its files are all there. */
 function reusable(outDir: string, key: string): { chapters: readonly ChapterSummary[]; files: readonly PageReport[] } | null {
-  const manifestPath = join(outDir, MANIFEST);
-  if (!existsSync(manifestPath)) return null;
-  let manifest: Manifest;
+  const read = readManifest(outDir);
+  if (read.kind !== "ok") return null;
+  const { key: oldKey, chapters, sizes } = read.manifest;
+  if (oldKey !== key || !Array.isArray(chapters) || !Array.isArray(sizes)) return null;
+  for (const f of sizes as unknown[]) {
+    const entry = f as Partial<PageReport> | null;
+    if (typeof entry !== "object" || entry === null || typeof entry.bytes !== "number" || manifestEntryProblem(entry.path) !== null) return null;
+    const found = walkInside(outDir, entry.path as string);
+    if (found.kind !== "ok" || found.stat === null || !found.stat.isFile() || found.stat.size !== entry.bytes) return null;
+  }
+  return { chapters: chapters as ChapterSummary[], files: sizes as PageReport[] };
+}
+
+/**
+ * The files the last build wrote, from its manifest: [] for a new or empty folder. A non-empty
+ * folder without a manifest, or with one that is not a site build's, is refused; entries that
+ * are not plain paths inside outDir are left out with a warning (so never deleted).
+ */
+function previousFiles(outDir: string, log: (line: string) => void): string[] {
+  if (!existsSync(outDir)) return [];
+  let entries: string[];
   try {
-    manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
-  } catch {
-    return null;
+    entries = readdirSync(outDir);
+  } catch (err) {
+    throw new SiteBuildError(`cannot list ${outDir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  if (manifest.key !== key || manifest.chapters === undefined || manifest.sizes === undefined) return null;
-  for (const f of manifest.sizes) {
-    const target = join(outDir, f.path);
-    if (!existsSync(target) || statSync(target).size !== f.bytes) return null;
+  if (entries.length === 0) return [];
+  const manifestPath = join(outDir, MANIFEST);
+  const read = readManifest(outDir);
+  if (read.kind === "missing") {
+    throw new SiteBuildError(`${outDir} is not empty and holds no ${MANIFEST}: refusing to write a site into it (choose an empty or new folder)`);
   }
-  return { chapters: manifest.chapters, files: manifest.sizes };
+  if (read.kind === "bad") {
+    throw new SiteBuildError(`${manifestPath}: ${read.reason}: refusing to write a site into ${outDir} (if it holds a site build, delete the manifest and the folder's contents)`);
+  }
+  const kept: string[] = [];
+  read.manifest.files.forEach((entry, i) => {
+    const problem = manifestEntryProblem(entry);
+    if (problem === null) kept.push(entry as string);
+    else log(`site: warning: ${manifestPath}: files[${i}] ${excerpt(entry)} ${problem}: ignored (not deleted)`);
+  });
+  return kept;
 }
 
 function homePage(chapters: readonly Chapter[], assets: AssetRefs): string {
@@ -280,26 +322,56 @@ function writeSite(
   outDir: string,
   files: ReadonlyArray<{ path: string; content: string | Uint8Array }>,
   report: { key: string; chapters: readonly ChapterSummary[]; sizes: readonly PageReport[] },
+  previous: readonly string[],
+  log: (line: string) => void,
 ): string[] {
   const manifestPath = join(outDir, MANIFEST);
-  let previous: string[] = [];
-  if (existsSync(outDir) && readdirSync(outDir).length > 0) {
-    if (!existsSync(manifestPath)) {
-      throw new SiteBuildError(`${outDir} is not empty and holds no ${MANIFEST}: refusing to write a site into it (choose an empty or new folder)`);
-    }
-    previous = [...(JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest).files];
-  }
   const written: string[] = [];
+  const attempt = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      throw new SiteBuildError(`cannot ${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  attempt(`create ${outDir}`, () => mkdirSync(outDir, { recursive: true }));
   for (const f of files) {
     const target = join(outDir, f.path);
-    if (sameBytes(target, f.content)) continue;
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, f.content);
+    const found = walkInside(outDir, f.path);
+    if (found.kind === "blocked") {
+      throw new SiteBuildError(`${found.at} ${found.what}: refusing to write ${f.path} through it (site build writes only inside ${outDir})`);
+    }
+    if (found.stat !== null && !found.stat.isFile()) {
+      throw new SiteBuildError(`${target}: expected a regular file or nothing, found ${found.stat.isSymbolicLink() ? "a symbolic link" : "something else"}: refusing to write through it`);
+    }
+    if (found.stat !== null && sameBytes(target, f.content)) continue;
+    attempt(`write ${target}`, () => {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, f.content);
+    });
     written.push(f.path);
   }
   const now = new Set(files.map((f) => f.path));
-  for (const old of previous) if (!now.has(old)) rmSync(join(outDir, old), { force: true });
+  for (const old of previous) {
+    if (now.has(old)) continue;
+    const found = walkInside(outDir, old);
+    if (found.kind === "blocked") {
+      log(`site: warning: ${manifestPath}: ${excerpt(old)} not deleted: ${found.at} ${found.what}`);
+    } else if (found.stat?.isDirectory()) {
+      log(`site: warning: ${manifestPath}: ${excerpt(old)} not deleted: it is a folder`);
+    } else if (found.stat !== null) {
+      // A file or a symbolic link inside outDir: rm removes the link, never what it points at.
+      attempt(`remove ${join(outDir, old)}`, () => rmSync(join(outDir, old), { force: true }));
+    }
+  }
   const manifest: Manifest = { files: [...now].sort(), key: report.key, chapters: report.chapters, sizes: report.sizes };
-  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
+  // A fresh file renamed into place: an interrupted build never leaves half a manifest, and a
+  // link planted at the temporary name is removed, not written through ("wx" refuses one).
+  const temporary = `${manifestPath}.tmp`;
+  attempt(`write ${manifestPath}`, () => {
+    rmSync(temporary, { force: true });
+    writeFileSync(temporary, `${JSON.stringify(manifest, null, 1)}\n`, { flag: "wx" });
+    renameSync(temporary, manifestPath);
+  });
   return written;
 }

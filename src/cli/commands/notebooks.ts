@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { DEFAULT_CONCURRENCY, ProgressPrinter, cleanProblems, parseNotebook, runNotebooks } from "../../notebook/index.js";
+import { outputFolderProblem } from "../../notebook/runner.js";
 import { UserError, numberOption } from "../errors.js";
 
 const DEFAULT_DIR = "notebooks";
@@ -47,6 +48,9 @@ export function registerNotebooks(program: Command): void {
     .action(async (files: string[], opts: { out: string; timeout: string; force: boolean; jobs: string }) => {
       const timeout = numberOption("--timeout", opts.timeout, { min: 0.001 });
       const jobs = numberOption("--jobs", opts.jobs, { min: 1, integer: true });
+      // Up front, before any notebook runs: /dev/null or a file would fail at the first write.
+      const unusable = outputFolderProblem(opts.out);
+      if (unusable !== null) throw new UserError(`--out: ${unusable}`);
       const list = notebookFiles(files);
       if (list.length === 0) {
         process.stderr.write("no notebooks to run\n");

@@ -1,25 +1,20 @@
 /**
  * `tcp-lifecycle parse --counts-only`: the sockets per state, the total and the diagnostics,
  * without building a record per socket. ss listings go through the counting fast path
- * (countStatesSsFile for a file, countStatesSs for standard input). By default it trusts a
+ * (countStatesSs on each run of lines LineReader reads, from a file or standard input). By default it trusts a
  * row whose State is a known spelling followed by Recv-Q, as the lesson's pipeline trusts
  * its first column; with --strict it checks every row as the full parser does, so the
  * answer equals `parse` exactly and a rejected line means exit 1. The other connection
  * formats are counted by their full parser, and the output says so. ss -s and sockstat print
  * totals, not sockets: a user error.
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import { STATES, type TcpState } from "../../fsm/states.js";
-import { countStatesSsFile } from "../../monitor/count-file.js";
-import { countByState } from "../../parse/count.js";
+import { countByState, emptyCounts } from "../../parse/count.js";
 import { detectFormat, parseAuto, type Detection } from "../../parse/detect.js";
 import { countStatesSs, type StateCountResult } from "../../parse/ss.js";
 import type { FormatName } from "../../parse/types.js";
 import { UserError } from "../errors.js";
-import { fileError, printDiagnostics, readInputBytes, table } from "./parse-io.js";
-
-/** Enough lines for detectFormat, which samples the first lines of the input. */
-const SAMPLE_BYTES = 64 << 10;
+import { ChunkTally, INPUT_LIMITS, LineReader, SAMPLE_BYTES, table } from "./parse-io.js";
 
 export interface CountsOnlyOptions {
   /** "auto" or a format name. */
@@ -36,61 +31,51 @@ interface Counted extends StateCountResult {
   readonly countedBy: "fast path" | "parser";
   /** For the fast path: how much of each row was checked (CountOptions["check"]). */
   readonly check?: "state" | "row";
+  /** Diagnostics found but not kept for the JSON (all went to stderr). */
+  readonly omitted: number;
 }
 
-/** The first SAMPLE_BYTES of a file, cut after its last complete line. */
-function fileSample(file: string): string {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (err) {
-    throw fileError(file, err);
-  }
-  try {
-    const buffer = Buffer.alloc(SAMPLE_BYTES);
-    const n = readSync(fd, buffer, 0, SAMPLE_BYTES, 0);
-    const cut = n === SAMPLE_BYTES ? buffer.lastIndexOf(10, n - 1) + 1 : n;
-    return buffer.toString("utf8", 0, cut > 0 ? cut : n);
-  } catch (err) {
-    throw fileError(file, err);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function count(file: string, opts: CountsOnlyOptions): Counted {
-  const fromStdin = file === "-";
-  // Standard input can only be read once: read it whole; a file is sampled, then streamed.
-  const input = fromStdin ? readInputBytes(file) : null;
-  const source = input?.source ?? file;
+/**
+ * A file or standard input alike, in runs of whole lines through LineReader (bounded: see
+ * INPUT_LIMITS); each run of an ss listing goes to countStatesSs on its bytes, and the runs'
+ * line numbers, skips and diagnostics are merged by ChunkTally. Diagnostics reach stderr as
+ * they are found.
+ */
+async function count(reader: LineReader, opts: CountsOnlyOptions): Promise<Counted> {
+  const source = reader.source;
   const detection: Detection =
-    opts.format !== "auto"
-      ? { format: opts.format as FormatName, reason: "given by the caller" }
-      : detectFormat(input ? input.bytes.toString("utf8", 0, Math.min(input.bytes.length, SAMPLE_BYTES)) : fileSample(file));
+    opts.format !== "auto" ? { format: opts.format as FormatName, reason: "given by the caller" } : detectFormat(await reader.sample(SAMPLE_BYTES));
   const format = detection.format;
   if (format === null) throw new UserError(`${source}: cannot tell which tool printed this: ${detection.reason}; pass --format`);
   if (format === "ss-summary" || format === "sockstat") {
     throw new UserError(`${source}: --counts-only counts sockets, and ${format} output has totals, not sockets; run parse without --counts-only`);
   }
   const state = opts.state !== undefined ? { state: opts.state } : {};
+  const tally = new ChunkTally(source);
   if (format === "ss") {
     const check = opts.strict ? "row" : "state";
-    if (input) {
-      return { format, detection, countedBy: "fast path", check, ...countStatesSs(input.bytes, { source, check, ...state }) };
+    const counts = emptyCounts();
+    let total = 0;
+    for (let run = await reader.next(); run !== null; run = await reader.next()) {
+      const r = countStatesSs(run, { source, check, ...state });
+      tally.add(r);
+      for (const s of STATES) counts[s] += r.counts[s];
+      total += r.total;
     }
-    let r;
-    try {
-      r = countStatesSsFile(file, { check, ...state });
-    } catch (err) {
-      throw fileError(file, err);
-    }
-    const { bytes: _bytes, ...counted } = r;
-    return { format, detection, countedBy: "fast path", check, ...counted };
+    tally.finish(opts.json === true);
+    return { format, detection, countedBy: "fast path", check, counts, total, ...kept(tally) };
   }
-  const { bytes } = input ?? readInputBytes(file);
-  const r = parseAuto(bytes.toString("utf8"), { source, format, ...state });
+  const what = `a ${format} listing (read whole: its parser carries sections and columns from line to line)`;
+  const text = (await reader.rest(INPUT_LIMITS.wholeListingBytes, what)).toString("utf8");
+  const r = parseAuto(text, { source, format, ...state });
   if (r.format === null || r.format === "ss-summary" || r.format === "sockstat") throw new Error(`parseAuto gave ${r.format} for ${format}`);
-  return { format, detection, countedBy: "parser", counts: countByState(r.records), total: r.records.length, diagnostics: r.diagnostics, lines: r.lines, skipped: r.skipped };
+  tally.add(r);
+  tally.finish(opts.json === true);
+  return { format, detection, countedBy: "parser", counts: countByState(r.records), total: r.records.length, ...kept(tally) };
+}
+
+function kept(tally: ChunkTally): Pick<Counted, "diagnostics" | "lines" | "skipped" | "omitted"> {
+  return { diagnostics: tally.diagnostics, lines: { ...tally.account }, skipped: tally.skipped(), omitted: tally.omittedDiagnostics };
 }
 
 function countedByText(c: Counted): string {
@@ -101,16 +86,22 @@ function countedByText(c: Counted): string {
     : `counted by: the full ${c.format} parser (the fast path reads ss listings only)`;
 }
 
-export function countsOnly(file: string, opts: CountsOnlyOptions): void {
-  const c = count(file, opts);
+export async function countsOnly(file: string, opts: CountsOnlyOptions): Promise<void> {
+  const reader = await LineReader.open(file, { maxBytes: INPUT_LIMITS.listingBytes, what: "a listing" });
+  let c: Counted;
+  try {
+    c = await count(reader, opts);
+  } finally {
+    await reader.close();
+  }
   if (opts.json) {
-    const { format, detection, countedBy, check, counts, total, diagnostics, lines, skipped } = c;
-    process.stdout.write(JSON.stringify({ format, detection, countedBy, ...(check ? { check } : {}), counts, total, diagnostics, lines, skipped }, null, 2) + "\n");
+    const { format, detection, countedBy, check, counts, total, diagnostics, lines, skipped, omitted } = c;
+    const doc = { format, detection, countedBy, ...(check ? { check } : {}), counts, total, diagnostics, ...(omitted > 0 ? { diagnosticsOmitted: omitted } : {}), lines, skipped };
+    process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
   } else {
     const rows = [["STATE", "COUNT"], ...STATES.map((s) => [s, String(c.counts[s])]), ["total", String(c.total)]];
     const out = [table(rows), "", `format: ${c.format} (${c.detection.reason})`, countedByText(c)];
     process.stdout.write(out.join("\n") + "\n");
   }
-  printDiagnostics(c, file === "-" ? "<stdin>" : file);
   if (opts.strict && c.lines.rejected > 0) process.exitCode = 1;
 }

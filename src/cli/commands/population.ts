@@ -3,12 +3,13 @@ import { PROFILES, PROFILE_NAMES } from "../../fsm/profiles.js";
 import type { ProfileName } from "../../fsm/profiles.js";
 import type { TcpState } from "../../fsm/states.js";
 import {
-  ARRIVAL_PROCESSES, DEFAULT_PORT_RANGE, POPULATION_DEFAULTS, PopulationOptionError, simulatePopulation,
+  ARRIVAL_PROCESSES, DEFAULT_PORT_RANGE, MAX_CONNECTIONS, MAX_TIMING_SECONDS, POPULATION_DEFAULTS, PopulationOptionError, simulatePopulation,
 } from "../../sim/population.js";
 import type { ArrivalProcess, PopulationOptions, PopulationResult } from "../../sim/population.js";
 import type { EndpointName } from "../../sim/trace.js";
 import { renderStateChart } from "../../render/state-counts.js";
 import { UserError, choiceOption, numberOption } from "../errors.js";
+import { seedOption } from "./simulate.js";
 
 const FORMATS = ["ascii", "json"] as const;
 const CLOSERS: readonly EndpointName[] = ["client", "server"];
@@ -33,13 +34,13 @@ export function registerPopulation(program: Command): void {
     .command("population")
     .description("simulate N short connections arriving at R per second: state counts over time, TIME_WAIT and port exhaustion")
     .requiredOption("--rate <R>", "connections per second (> 0)")
-    .requiredOption("--count <N>", "number of connections (integer >= 0)")
+    .requiredOption("--count <N>", `number of connections (integer from 0 to ${MAX_CONNECTIONS})`)
     .option("--closer <side>", `which side closes first: ${CLOSERS.join(" or ")}`, d.closer)
     .option("--profile <name>", `timer profile: ${PROFILE_NAMES.map(describeProfile).join(" or ")}`, d.profile)
     .option("--port-range <LO-HI>", "the client's ephemeral port range", `${DEFAULT_PORT_RANGE[0]}-${DEFAULT_PORT_RANGE[1]}`)
     .option("--format <format>", `one of ${FORMATS.join(", ")}`, "ascii")
     .option("--arrivals <process>", `${ARRIVAL_PROCESSES.join(" (evenly spaced) or ")} (seeded)`, d.arrivals)
-    .option("--seed <N>", "seed for --arrivals poisson", String(d.seed))
+    .option("--seed <N>", "seed for --arrivals poisson (0 to 4294967295)", String(d.seed))
     .option("--rtt <seconds>", "round-trip time", String(d.rtt))
     .option("--hold <seconds>", "how long the closer stays ESTABLISHED before close()", String(d.holdTime))
     .option("--close-delay <seconds|never>", "how long the other side takes to close() after EOF; never = a close-wait leak", String(d.closeDelay))
@@ -72,18 +73,34 @@ function parseRate(raw: string): number {
   return rate;
 }
 
+/** --count: at most MAX_CONNECTIONS, which bounds the run's wall-clock time. */
+function parseCount(raw: string): number {
+  const count = numberOption("--count", raw, { min: 0, integer: true });
+  if (count > MAX_CONNECTIONS) {
+    throw new UserError(`--count: at most ${MAX_CONNECTIONS} connections per run (see docs/limits.md), got ${raw}`);
+  }
+  return count;
+}
+
+/** --rtt, --hold, --close-delay: seconds from 0 to MAX_TIMING_SECONDS, named in the message. */
+function secondsOption(name: string, raw: string): number {
+  const value = numberOption(name, raw, { min: 0 });
+  if (value > MAX_TIMING_SECONDS) throw new UserError(`${name}: expected a number of seconds from 0 to ${MAX_TIMING_SECONDS}, got ${raw}`);
+  return value;
+}
+
 function parseOptions(raw: RawOptions): PopulationOptions {
   return {
     rate: parseRate(raw.rate),
-    count: numberOption("--count", raw.count, { min: 0, integer: true }),
+    count: parseCount(raw.count),
     closer: choiceOption("--closer", raw.closer, CLOSERS),
     profile: choiceOption<ProfileName>("--profile", raw.profile, PROFILE_NAMES),
     portRange: parsePortRange(raw.portRange),
     arrivals: choiceOption<ArrivalProcess>("--arrivals", raw.arrivals, ARRIVAL_PROCESSES),
-    seed: numberOption("--seed", raw.seed, { integer: true }),
-    rtt: numberOption("--rtt", raw.rtt, { min: 0 }),
-    holdTime: numberOption("--hold", raw.hold, { min: 0 }),
-    closeDelay: raw.closeDelay === "never" ? Infinity : numberOption("--close-delay", raw.closeDelay, { min: 0 }),
+    seed: seedOption(raw.seed),
+    rtt: secondsOption("--rtt", raw.rtt),
+    holdTime: secondsOption("--hold", raw.hold),
+    closeDelay: raw.closeDelay === "never" ? Infinity : secondsOption("--close-delay", raw.closeDelay),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { DEFAULT_EXECUTED_DIR, DEFAULT_OUT_DIR, DEFAULT_PORT } from "../../site/defaults.js";
 import type { RunningServer } from "../../site/serve.js";
 import { UserError, numberOption } from "../errors.js";
+import { outputFolderProblem } from "../../notebook/runner.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -31,6 +32,11 @@ export function registerSite(program: Command): void {
     .option("--timeout <seconds>", "time limit per cell", "60")
     .action(async (files: string[], opts: { out: string; executed: string; execute: boolean; force: boolean; timeout: string }) => {
       const timeout = numberOption("--timeout", opts.timeout, { min: 0.001 });
+      // Up front, before minutes of notebook execution: "--out /dev/null" is one line, exit 2.
+      for (const [option, dir] of [["--out", opts.out], ...(opts.execute ? [["--executed", opts.executed]] : [])] as const) {
+        const unusable = outputFolderProblem(dir);
+        if (unusable !== null) throw new UserError(`${option}: ${unusable}`);
+      }
       // Loaded here, not at start-up: the builder pulls in esbuild, highlight.js and sanitize-html.
       const [{ buildSite, SiteBuildError }, { ProgressPrinter }, { NotebookFormatError }] = await Promise.all([
         import("../../site/build.js"),
