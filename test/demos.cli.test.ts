@@ -43,7 +43,7 @@ describe("tcp-lifecycle demo", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const result = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(Object.keys(result).sort()).toEqual(["demo", "ok", "segments", "steps", "title"]);
+    expect(Object.keys(result).sort()).toEqual(["app", "counters", "demo", "ok", "segments", "steps", "title", "tracing", "transitions"]);
     expect(result).toMatchObject({
       demo: "abort-rst",
       ok: true,
