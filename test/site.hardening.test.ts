@@ -292,3 +292,28 @@ describe("bad output paths are one line, exit 2 (defect 10)", () => {
     await expect(runNotebooks([PASSING], { outDir: file })).rejects.toThrow(`runNotebooks: ${file} exists and is not a folder`);
   });
 });
+
+describe("site build: a notebook nested too deep (defect 9, --no-execute path)", () => {
+  it("is one line, exit 2, naming file, line and column; no stack trace", async () => {
+    const { execFileSync: run } = await import("node:child_process");
+    const { mkdtempSync: mk, writeFileSync: write, rmSync: rm } = await import("node:fs");
+    const { tmpdir: tmp } = await import("node:os");
+    const { join: j } = await import("node:path");
+    const dir = mk(j(tmp(), "tcp-lifecycle-deep-"));
+    try {
+      const file = j(dir, "deep.ipynb");
+      write(file, `{"cells":[{"cell_type":"code","source":"1","metadata":{"x":${"[".repeat(100_000)}${"]".repeat(100_000)}},"outputs":[],"execution_count":null}],"metadata":{},"nbformat":4,"nbformat_minor":5}`);
+      const cli = j(import.meta.dirname, "..", "dist", "cli", "main.js");
+      let out: { status: number | null; stderr: string } = { status: 0, stderr: "" };
+      try {
+        run(process.execPath, [cli, "site", "build", file, "--no-execute", "--out", j(dir, "out")], { encoding: "utf8", stdio: "pipe" });
+      } catch (e) {
+        out = e as { status: number; stderr: string };
+      }
+      expect(out.status).toBe(2);
+      expect(out.stderr.split("\n")).toEqual([`tcp-lifecycle: ${file}:1:${"{\"cells\":[{\"cell_type\":\"code\",\"source\":\"1\",\"metadata\":{\"x\":".length + 257 - 4}: arrays and objects nested more than 256 levels deep (see docs/limits.md)`, ""]);
+    } finally {
+      rm(dir, { recursive: true, force: true });
+    }
+  });
+});

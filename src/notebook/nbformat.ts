@@ -199,7 +199,7 @@ function jsonErrorPosition(text: string, err: unknown): string {
 }
 
 /** The offset of the first "[" or "{" that opens a level past `max` in valid JSON text, or undefined. Iterative. */
-function nestingPastLimit(text: string, max: number): number | undefined {
+export function nestingPastLimit(text: string, max: number): number | undefined {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
@@ -216,7 +216,7 @@ function nestingPastLimit(text: string, max: number): number | undefined {
 }
 
 /** 1-based line and column (in UTF-16 units, as editors that count characters mostly agree) of an offset. */
-function position(text: string, offset: number): { line: number; column: number } {
+export function position(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {

@@ -3,6 +3,7 @@
  * writes (stream, display_data, execute_result, error). Reading is strict about shape and
  * names the file and cell on a mistake, because a silently dropped output is a wrong page.
  */
+import { MAX_NOTEBOOK_DEPTH, nestingPastLimit, position } from "../notebook/nbformat.js";
 import { readFileSync } from "node:fs";
 
 export type MultilineString = string | readonly string[];
@@ -65,6 +66,12 @@ export function cellTags(cell: Cell): readonly string[] {
 
 /** Parse a notebook's JSON text; `file` names it in errors. */
 export function parseNotebook(text: string, file: string): Notebook {
+  // Bounded before anything walks it: JSON.stringify and our checks recurse (docs/limits.md).
+  const deep = nestingPastLimit(text, MAX_NOTEBOOK_DEPTH);
+  if (deep !== undefined) {
+    const { line, column } = position(text, deep);
+    throw new NotebookFormatError(`${file}:${line}:${column}: arrays and objects nested more than ${MAX_NOTEBOOK_DEPTH} levels deep (see docs/limits.md)`);
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
