@@ -50,6 +50,8 @@ function perCase(row: TableRow, text: (o: Outcome) => string, dedupe = false): s
 export interface FsmMarkdownOptions {
   /** Leave out rows whose every case is an "error" entry (impossible or refused inputs). Default false. */
   readonly omitErrors?: boolean;
+  /** Leave out rows whose every case is "ignored" (the input changes nothing). Default false. */
+  readonly omitIgnored?: boolean;
   /** Only these events (default: all). */
   readonly events?: readonly TcpEvent[];
 }
@@ -65,6 +67,7 @@ export function renderFsmMarkdown(opts: FsmMarkdownOptions = {}): string {
   ];
   for (const row of TRANSITION_TABLE) {
     if (opts.omitErrors && row.cases.every((c) => c.outcome.kind === "error")) continue;
+    if (opts.omitIgnored && row.cases.every((c) => c.outcome.kind === "ignored")) continue;
     if (opts.events && !opts.events.includes(row.event)) continue;
     lines.push(
       "| " +
