@@ -61,7 +61,8 @@ const CHECKS: Record<string, (text: string, nb: Notebook) => void> = {
     expect(text).toContain("286 rows = 11 states × 26 events");
     expect(text).toContain('data-state="CLOSING"');
     expect(text).toMatch(/CLOSING \|[^\n]*\| CLOSING/);
-    expect(text).toMatch(/SYN_RCVD +RCV_RST +→ LISTEN/);
+    expect(text).toContain("SYN_RCVD: RCV_RST → LISTEN [if passiveOpen]");
+    expect(text).toContain("CLOSED: RCV_SYN, RCV_SYN_ACK, RCV_ACK, RCV_FIN, RCV_DATA, RCV_NO_ACK → CLOSED sends RST");
   },
   "04-time-wait.ipynb": (text) => {
     expect(text).toMatch(/rfc9293 +TIME_WAIT from [\d.]+ s to [\d.]+ s = 240\.00 s/);
