@@ -102,15 +102,8 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
  * A documented difference in one endpoint's sequence of kernel transitions ("FROM>TO" tokens):
  * where the simulator's run `simulated` appears, the kernel shows `kernel` instead.
  */
-export interface KnownTransitionDifference {
-  readonly id: string;
-  readonly demo: DemoName;
+export interface KnownTransitionDifference extends KnownDifference {
   readonly endpoint: EndpointName;
-  readonly simulated: readonly string[];
-  readonly kernel: readonly string[];
-  /** Timing-dependent: the kernel may show either form. */
-  readonly optional?: boolean;
-  readonly why: string;
 }
 
 export const KNOWN_TRANSITION_DIFFERENCES: readonly KnownTransitionDifference[] = [
@@ -340,6 +333,32 @@ function indexOfRun(haystack: readonly string[], run: readonly string[]): number
   return -1;
 }
 
+/**
+ * The simulator's tokens with each documented difference applied: where a difference's
+ * `simulated` run appears it becomes the kernel's. An optional difference applies only when the
+ * kernel really showed its form; one whose run the simulator no longer produces is `stale`.
+ */
+function applyDifferences(
+  simulated: readonly string[],
+  observed: readonly string[],
+  differences: readonly KnownDifference[],
+): { expected: string[]; applied: string[]; stale: KnownDifference[] } {
+  let expected = [...simulated];
+  const applied: string[] = [];
+  const stale: KnownDifference[] = [];
+  for (const d of differences) {
+    const at = indexOfRun(expected, d.simulated);
+    if (at < 0) {
+      stale.push(d);
+      continue;
+    }
+    if (d.optional && indexOfRun(observed, d.kernel) < 0) continue;
+    expected = [...expected.slice(0, at), ...d.kernel, ...expected.slice(at + d.simulated.length)];
+    applied.push(d.id);
+  }
+  return { expected, applied, stale };
+}
+
 const HANDSHAKE = ["client>server SYN 0", "server>client SYN,ACK 0", "client>server ACK 0"];
 
 interface StateCheck {
@@ -437,22 +456,15 @@ function compareTransitions(
   const side = (endpoint: EndpointName): SequenceComparison => {
     const kernel = kernelSequence(result, endpoint);
     const simulated = simulatedSequence(trace, endpoint);
-    let expected = [...(trace.initial[endpoint] === "ESTABLISHED" ? HANDSHAKE_TRANSITIONS[endpoint] : []), ...simulated];
-    for (const d of differences.filter((d) => d.demo === result.demo && d.endpoint === endpoint)) {
-      const at = indexOfRun(expected, d.simulated);
-      if (at < 0) {
-        problems.push(`known transition difference ${d.id} no longer applies: the simulator's ${endpoint} does not go ${d.simulated.join(" ")}`);
-        continue;
-      }
-      if (d.optional && indexOfRun(kernel, d.kernel) < 0) continue;
-      expected = [...expected.slice(0, at), ...d.kernel, ...expected.slice(at + d.simulated.length)];
-      applied.push(d.id);
-    }
+    const withHandshake = [...(trace.initial[endpoint] === "ESTABLISHED" ? HANDSHAKE_TRANSITIONS[endpoint] : []), ...simulated];
+    const own = differences.filter((d) => d.demo === result.demo && d.endpoint === endpoint);
+    const { expected, applied: mine, stale } = applyDifferences(withHandshake, kernel, own);
+    for (const d of stale) problems.push(`known transition difference ${d.id} no longer applies: the simulator's ${endpoint} does not go ${d.simulated.join(" ")}`);
+    applied.push(...mine);
     const ok = expected.length === kernel.length && expected.every((t, i) => t === kernel[i]);
     if (!ok) {
       let k = 0;
       while (k < kernel.length && k < expected.length && kernel[k] === expected[k]) k++;
-      const mine = applied.filter((id) => differences.some((d) => d.id === id && d.endpoint === endpoint));
       problems.push(
         `transitions: ${endpoint}: first difference at transition ${k + 1}: kernel ${kernel[k] ?? "(nothing more)"}, ` +
           `simulator ${expected[k] ?? "(nothing more)"} (kernel ${kernel.join(" ") || "(none)"}; simulator with ${mine.join(", ") || "no"} known differences ${expected.join(" ") || "(none)"})`,
@@ -495,19 +507,8 @@ export function compareWithSimulator(
       if (indexOfRun(captured, HANDSHAKE) !== 0) problems.push(`capture does not start with the handshake ${HANDSHAKE.join(" / ")}`);
       else captured = captured.slice(HANDSHAKE.length);
     }
-    let expected = [...simulated];
-    const applied: string[] = [];
-    for (const d of KNOWN_DIFFERENCES.filter((d) => d.demo === result.demo)) {
-      const at = indexOfRun(expected, d.simulated);
-      if (at < 0) {
-        problems.push(`known difference ${d.id} no longer applies: the simulator does not send ${d.simulated.join(" / ")}`);
-        continue;
-      }
-      const rewritten = [...expected.slice(0, at), ...d.kernel, ...expected.slice(at + d.simulated.length)];
-      if (d.optional && indexOfRun(captured, d.kernel) < 0) continue;
-      expected = rewritten;
-      applied.push(d.id);
-    }
+    const { expected, applied, stale } = applyDifferences(simulated, captured, KNOWN_DIFFERENCES.filter((d) => d.demo === result.demo));
+    for (const d of stale) problems.push(`known difference ${d.id} no longer applies: the simulator does not send ${d.simulated.join(" / ")}`);
     const ok = expected.length === captured.length && expected.every((t, i) => t === captured[i]);
     if (!ok) problems.push(`captured segments ${captured.join(" / ")} differ from the simulator's (with ${applied.join(", ") || "no"} known differences) ${expected.join(" / ")}`);
     segments = { captured, simulated, expected, applied, ok };

@@ -166,20 +166,27 @@ export class DemoHarness {
   }
 
   /**
-   * Run `node -e script` with the server's port as argv[1]. The script connects and prints
-   * its local port on a line of its own; that is the child's end of the connection.
+   * Track a child: killed in cleanup(), listed in resources, and killed when our PID is
+   * signalled (not only Ctrl-C to the group), so it never outlives the demo.
    */
-  async spawnConnectedChild(script: string, serverPort: number): Promise<ChildConnection> {
-    const child = spawn(process.execPath, ["-e", script, String(serverPort), this.host], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+  private adopt<T extends ChildProcess>(child: T): T {
     this.children.add(child);
     if (child.pid !== undefined) this.resources.pids.push(child.pid);
-    // A signal to our PID (not only Ctrl-C to the group) must not leave the child running forever.
     const forget = onTerminate(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     });
     child.once("exit", forget);
+    return child;
+  }
+
+  /**
+   * Run `node -e script` with the server's port as argv[1]. The script connects and prints
+   * its local port on a line of its own; that is the child's end of the connection.
+   */
+  async spawnConnectedChild(script: string, serverPort: number): Promise<ChildConnection> {
+    const child = this.adopt(spawn(process.execPath, ["-e", script, String(serverPort), this.host], {
+      stdio: ["ignore", "pipe", "pipe"],
+    }));
     let stderr = "";
     child.stderr?.setEncoding("utf8").on("data", (c: string) => { stderr += c; });
     const port = await new Promise<number>((resolve, reject) => {
@@ -207,13 +214,7 @@ export class DemoHarness {
    * spawnConnectedChild's (killed in cleanup, and on SIGINT/SIGTERM to our PID).
    */
   spawnChild(command: string, args: readonly string[]): ChildProcess {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
-    this.children.add(child);
-    if (child.pid !== undefined) this.resources.pids.push(child.pid);
-    const forget = onTerminate(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    });
-    child.once("exit", forget);
+    const child = this.adopt(spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] }));
     // A command that cannot be started reports it on the child; the caller sees it exit.
     child.once("error", () => {});
     return child;

@@ -7,7 +7,7 @@
 import * as asciichart from "asciichart";
 import { STATES, type TcpState } from "../fsm/states.js";
 import { STATE_CHART_COLORS, renderStateChart } from "../render/state-counts.js";
-import type { TransitionRecord } from "../trace/records.js";
+import { formatSeconds, type TransitionRecord } from "../trace/records.js";
 import { formatDuration } from "./duration.js";
 import type { StateSeries } from "./series.js";
 import type { Snapshot } from "./snapshot.js";
@@ -117,13 +117,6 @@ export function renderAnomalies(s: Snapshot, color = false): string[] {
   return lines;
 }
 
-/** Time in the old state, short: 850µs, 3.0ms, 1.25s. */
-function inStateText(seconds: number): string {
-  if (seconds < 0.001) return `${Math.round(seconds * 1e6)}µs`;
-  if (seconds < 1) return `${(seconds * 1000).toFixed(1)}ms`;
-  return `${seconds.toFixed(2)}s`;
-}
-
 /**
  * One transition, compactly: "12.345 127.0.0.1:41234 → 127.0.0.1:8080 FIN_WAIT_1 → FIN_WAIT_2 (3.0ms)":
  * seconds since tracing started, local → remote end, old → new state, time spent in the old one
@@ -131,7 +124,7 @@ function inStateText(seconds: number): string {
  * timewait socket's end, which has no tracepoint) is dated to within the poll and says so.
  */
 export function formatTransition(r: TransitionRecord): string {
-  const inState = r.inState === null ? "" : ` (${inStateText(r.inState)})`;
+  const inState = r.inState === null ? "" : ` (${formatSeconds(r.inState)})`;
   const seen = r.source === "procfs" ? " [seen in /proc]" : "";
   return `${r.t.toFixed(3)} ${r.local} → ${r.remote} ${r.from} → ${r.to}${inState}${seen}`;
 }

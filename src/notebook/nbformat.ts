@@ -3,6 +3,7 @@
  * the runner reads and writes, a reader that reports what is wrong with a file, and the
  * "committed clean" check (no outputs, no execution counts).
  */
+import { nestingPastLimit, textPosition } from "../parse/json-text.js";
 
 /** nbformat stores text either as one string or as a list of lines that keep their "\n". */
 export type MultilineString = string | string[];
@@ -126,7 +127,7 @@ export function parseNotebook(text: string, file: string): ReadResult {
   }
   const deep = nestingPastLimit(text, MAX_NOTEBOOK_DEPTH);
   if (deep !== undefined) {
-    const { line, column } = position(text, deep);
+    const { line, column } = textPosition(text, deep);
     return { ok: false, error: `${file}:${line}:${column}: arrays and objects nested more than ${MAX_NOTEBOOK_DEPTH} levels deep (see docs/limits.md)` };
   }
   const fail = (what: string): ReadResult => ({ ok: false, error: `${file}: ${what}` });
@@ -198,30 +199,4 @@ function jsonErrorPosition(text: string, err: unknown): string {
   return ` at line ${line}, column ${column} (character offset ${offset}): ${message}`;
 }
 
-/** The offset of the first "[" or "{" that opens a level past `max` in valid JSON text, or undefined. Iterative. */
-export function nestingPastLimit(text: string, max: number): number | undefined {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === 0x22) {
-      // Skip a string: to the next quote that no backslash escapes.
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
-    } else if (ch === 0x5b || ch === 0x7b) {
-      if (++depth > max) return i;
-    } else if (ch === 0x5d || ch === 0x7d) {
-      depth--;
-    }
-  }
-  return undefined;
-}
 
-/** 1-based line and column (in UTF-16 units, as editors that count characters mostly agree) of an offset. */
-export function position(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
-}

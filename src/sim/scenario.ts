@@ -9,6 +9,7 @@
  * MAX_EXCERPT characters of the input, and the send steps may not ask for more trace
  * events than a run may record (MAX_TRACE_EVENTS).
  */
+import { nestingPastLimit } from "../parse/json-text.js";
 import { PROFILE_NAMES, type ProfileName } from "../fsm/profiles.js";
 import type { EndpointName, Flag } from "./trace.js";
 import { MSS } from "./segment.js";
@@ -531,22 +532,6 @@ function lineColumn(text: string, offset: number, extraBytes: number): string {
   return `line ${line}, column ${column} (byte offset ${bytes})`;
 }
 
-/** The offset of the first "[" or "{" that opens a level past `max` in valid JSON text, or undefined. */
-function nestingPastLimit(text: string, max: number): number | undefined {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === 0x22) {
-      // Skip a string: to the next quote that no backslash escapes.
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
-    } else if (ch === 0x5b || ch === 0x7b) {
-      if (++depth > max) return i;
-    } else if (ch === 0x5d || ch === 0x7d) {
-      depth--;
-    }
-  }
-  return undefined;
-}
 
 /** What the character at `i` is, for a message: `"x"` when printable ASCII, else its code point. */
 function found(text: string, i: number): string {

@@ -3,7 +3,8 @@
  * writes (stream, display_data, execute_result, error). Reading is strict about shape and
  * names the file and cell on a mistake, because a silently dropped output is a wrong page.
  */
-import { MAX_NOTEBOOK_DEPTH, nestingPastLimit, position } from "../notebook/nbformat.js";
+import { MAX_NOTEBOOK_DEPTH } from "../notebook/nbformat.js";
+import { nestingPastLimit, textPosition } from "../parse/json-text.js";
 import { readFileSync } from "node:fs";
 
 export type MultilineString = string | readonly string[];
@@ -69,7 +70,7 @@ export function parseNotebook(text: string, file: string): Notebook {
   // Bounded before anything walks it: JSON.stringify and our checks recurse (docs/limits.md).
   const deep = nestingPastLimit(text, MAX_NOTEBOOK_DEPTH);
   if (deep !== undefined) {
-    const { line, column } = position(text, deep);
+    const { line, column } = textPosition(text, deep);
     throw new NotebookFormatError(`${file}:${line}:${column}: arrays and objects nested more than ${MAX_NOTEBOOK_DEPTH} levels deep (see docs/limits.md)`);
   }
   let raw: unknown;

@@ -77,10 +77,11 @@ export function endpointText(address: string, port: number): string {
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-function seconds(s: number): string {
-  if (s < 0.001) return `${(s * 1e6).toFixed(0)}µs`;
-  if (s < 1) return `${(s * 1000).toFixed(s < 0.01 ? 2 : 1)}ms`;
-  return `${s.toFixed(s < 10 ? 2 : 1)}s`;
+/** A duration, short: 850µs, 3.0ms, 1.25s (the text view, lifecycle lines and the monitor's pane). */
+export function formatSeconds(s: number): string {
+  if (s < 0.001) return `${Math.round(s * 1e6)}µs`;
+  if (s < 1) return `${(s * 1000).toFixed(1)}ms`;
+  return `${s.toFixed(2)}s`;
 }
 
 const MARK: Record<TraceSource, string> = { tracepoint: "", timewait: " (timewait socket)", peer: " (dated by the peer)", procfs: " (seen in /proc)" };
@@ -93,7 +94,7 @@ export function formatRecord(r: TraceRecord): string {
   const t = r.t.toFixed(6).padStart(9);
   switch (r.type) {
     case "transition": {
-      const ms = r.inState === null ? "" : `  (${seconds(r.inState)} in ${r.from})`;
+      const ms = r.inState === null ? "" : `  (${formatSeconds(r.inState)} in ${r.from})`;
       return `${t}  ${String(r.pid).padStart(7)} ${r.comm.slice(0, 15).padEnd(15)} ${r.local.padEnd(22)} ${r.remote.padEnd(22)} ${r.from} → ${r.to}${ms}${MARK[r.source]}`;
     }
     case "reset":
@@ -103,8 +104,8 @@ export function formatRecord(r: TraceRecord): string {
       return `${t}  ${String(r.pid).padStart(7)} ${r.comm.slice(0, 15).padEnd(15)} ${r.local.padEnd(22)} ${r.remote.padEnd(22)} ! ${what}${extra ? ` (${extra})` : ""}`;
     }
     case "lifecycle": {
-      const path = r.states.map((s) => `${s.state} ${seconds(s.seconds)}`).join(" → ");
-      return `${t}  ${String(r.pid ?? "-").padStart(7)} ${(r.comm ?? "-").slice(0, 15).padEnd(15)} ${r.local.padEnd(22)} ${r.remote.padEnd(22)} = ${path} → CLOSED (${seconds(r.seconds)})`;
+      const path = r.states.map((s) => `${s.state} ${formatSeconds(s.seconds)}`).join(" → ");
+      return `${t}  ${String(r.pid ?? "-").padStart(7)} ${(r.comm ?? "-").slice(0, 15).padEnd(15)} ${r.local.padEnd(22)} ${r.remote.padEnd(22)} = ${path} → CLOSED (${formatSeconds(r.seconds)})`;
     }
     case "lost":
       return `${t}  the kernel's ring buffer dropped ${r.count} events: the trace is incomplete`;

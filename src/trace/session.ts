@@ -7,9 +7,10 @@
  * `stop()` drains what is left, closes the file and removes the instance; so do SIGINT, SIGTERM,
  * SIGHUP and exit (src/process/cleanup.ts), whatever the caller does.
  */
-import { closeSync, openSync, readFileSync, readSync, constants } from "node:fs";
+import { closeSync, openSync, readSync, constants } from "node:fs";
 import type { TcpState } from "../fsm/states.js";
-import { parseProcNetTcp } from "../parse/proc.js";
+import { collectProcNow } from "../monitor/collectors/proc.js";
+import type { ConnectionRecord } from "../parse/types.js";
 import { parseTraceLine, type TraceEvent } from "../parse/tracefs.js";
 import { onTerminate } from "../process/cleanup.js";
 import { TraceFollower } from "./follower.js";
@@ -63,18 +64,16 @@ export const monotonicSeconds = (): number => Number(process.hrtime.bigint()) / 
 /** 4-tuples held by timewait sockets now, from /proc/net/tcp and tcp6: "local|remote" → state. */
 export function timewaitSocketsNow(): Map<string, TcpState> {
   const held = new Map<string, TcpState>();
-  for (const [path, family] of [["/proc/net/tcp", 4], ["/proc/net/tcp6", 6]] as const) {
-    let text: string;
-    try {
-      text = readFileSync(path, "latin1");
-    } catch {
-      continue;
-    }
-    for (const r of parseProcNetTcp(text, { family, source: path }).records) {
-      if (r.state !== "TIME_WAIT" && r.state !== "FIN_WAIT_2") continue;
-      if (r.local.port === null || r.remote.port === null) continue;
-      held.set(`${endpointText(r.local.address, r.local.port)}|${endpointText(r.remote.address, r.remote.port)}`, r.state);
-    }
+  let records: readonly ConnectionRecord[];
+  try {
+    records = collectProcNow().records;
+  } catch {
+    return held; // no /proc here: nothing is known to be held
+  }
+  for (const r of records) {
+    if (r.state !== "TIME_WAIT" && r.state !== "FIN_WAIT_2") continue;
+    if (r.local.port === null || r.remote.port === null) continue;
+    held.set(`${endpointText(r.local.address, r.local.port)}|${endpointText(r.remote.address, r.remote.port)}`, r.state);
   }
   return held;
 }

@@ -21,6 +21,11 @@ export interface ProcOptions {
 }
 
 export async function collectProc(opts: ProcOptions = {}): Promise<Sample> {
+  return collectProcNow(opts);
+}
+
+/** The same, synchronously (the kernel tracer looks up timewait sockets between two reads of trace_pipe). */
+export function collectProcNow(opts: ProcOptions = {}): Sample {
   const started = performance.now();
   const takenAt = Date.now();
   const records: ConnectionRecord[] = [];
