@@ -4,6 +4,8 @@ export * from "./sim/population.js";
 export * from "./sim/index.js";
 export * from "./render/index.js";
 export * from "./exercises/index.js";
+export { KERNEL_EXERCISES, registerKernelExercises } from "./exercises/kernel/index.js";
+export * from "./teaching/index.js";
 export * from "./parse/index.js";
 export * from "./monitor/index.js";
 export { runNotebooks, runNotebook, parseNotebook, cleanProblems, CELL_TAGS, type Notebook, type NotebookResult, type NotebookFailure, type RunOptions, type RunProgress } from "./notebook/index.js";
@@ -17,3 +19,7 @@ export {
   MAX_SCRIPT_BYTES, MAX_SCRIPT_EVENTS, type RunScriptOptions, type RunScriptResult, type ScriptRun, type ScriptFailure,
   type SkippedLine, type Script, type ScriptEvent, type ScriptDiagnostic, type PacketEvent, type SyscallEvent,
 } from "./packetdrill/index.js";
+
+// Kernel-backed exercises need Node; the package entry registers them (the browser bundle does not).
+import { registerKernelExercises } from "./exercises/kernel/index.js";
+registerKernelExercises();

@@ -1,0 +1,4 @@
+/** Chapter 00's exercises (see ../engine.ts for the shape and the feedback loop). */
+import { type Exercise } from "../engine.js";
+
+export const EXERCISES_00: readonly Exercise<never>[] = [];

@@ -1,0 +1,4 @@
+/** Chapter 04's exercises (see ../engine.ts for the shape and the feedback loop). */
+import { type Exercise } from "../engine.js";
+
+export const EXERCISES_04: readonly Exercise<never>[] = [];

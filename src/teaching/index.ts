@@ -1,0 +1,4 @@
+// Teaching data shared by chapters, the cheat sheet and the site: glossary, errno table.
+// Pure: no Node imports. Each file adds its own line.
+export * from "./glossary.js";
+export * from "./errno.js";
