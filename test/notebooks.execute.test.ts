@@ -7,6 +7,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runNotebooks, type NotebookResult } from "../src/notebook/index.js";
 import { hasTag, joinText, parseNotebook, type Notebook } from "../src/notebook/nbformat.js";
+import { getExercise, UNANSWERED_PROMPT } from "../src/exercises/index.js";
+import { registerKernelExercises } from "../src/exercises/kernel/index.js";
+
+registerKernelExercises();
 
 const DIR = "notebooks";
 const OUT = "test-artifacts/notebooks";
@@ -113,27 +117,26 @@ const streamText = (cell: Notebook["cells"][number]): string =>
   cell.cell_type === "code" ? cell.outputs.map((o) => (o.output_type === "stream" ? joinText(o.text) : "")).join("") : "";
 
 /**
- * Every solution cell shows the checker agreeing: a solution that is wrong fails the build.
- * Its exercise cell, the code cell before it, runs as committed with the placeholder answer
- * and must show the checker disagreeing, so a placeholder can't pass by accident.
+ * Every exercise cell, run as committed (answer `undefined`), prints only the neutral prompt:
+ * never the answer, a hint or a verdict. Its solution cell (the next one, tagged `solution`)
+ * shows the checker agreeing, so a wrong solution fails the build. The static rules (ids,
+ * counts, hidden solutions) are in test/exercises.rules.test.ts.
  */
 function checkExercises(nb: Notebook, file: string): void {
   let exercises = 0;
   for (const [i, cell] of nb.cells.entries()) {
-    if (cell.cell_type !== "code" || !hasTag(cell, "solution")) continue;
-    const out = streamText(cell);
-    expect(out, `${file} cell ${i + 1} (solution)`).toMatch(/^Right: /);
-    expect(out, `${file} cell ${i + 1} (solution)`).not.toContain("Not quite: ");
-    const before = nb.cells.slice(0, i).map((c, j) => ({ c, j })).reverse();
-    const exercise = before.find(({ c }) => c.cell_type === "code");
-    if (!exercise || hasTag(exercise.c, "solution")) continue; // a second solution cell for the same exercise
+    const meta = cell.metadata["exercise"] as { id?: string } | undefined;
+    if (cell.cell_type !== "code" || meta?.id === undefined) continue;
     exercises++;
-    const placeholder = streamText(exercise.c);
-    expect(placeholder, `${file} cell ${exercise.j + 1} (exercise, as committed)`).toMatch(/^Not quite: /);
-    expect(placeholder, `${file} cell ${exercise.j + 1} (exercise, as committed)`).not.toContain("Right: ");
+    const where = `${file} cell ${i} (exercise ${meta.id}, as committed)`;
+    expect(streamText(cell), where).toBe(`Exercise ${meta.id}: ${UNANSWERED_PROMPT} Expected: ${getExercise(meta.id).expects}.\n`);
+    const solution = nb.cells[i + 1];
+    expect(solution && hasTag(solution, "solution"), `${where}: solution follows`).toBe(true);
+    const out = solution ? streamText(solution) : "";
+    expect(out, `${file} cell ${i + 1} (solution of ${meta.id})`).toMatch(/^Right: /m);
+    expect(out, `${file} cell ${i + 1} (solution of ${meta.id})`).not.toContain("Not quite");
   }
-  // The issue asks for at least two exercises per chapter.
-  expect(exercises, `${file}: exercises with a solution`).toBeGreaterThanOrEqual(2);
+  expect(exercises, `${file}: exercises`).toBeGreaterThanOrEqual(3);
 }
 
 let results: NotebookResult[] = [];
@@ -145,7 +148,7 @@ beforeAll(async () => {
 describe("chapter notebooks execute through the runner", () => {
   it(`runs every notebook in ${DIR}/ (${files.length} found)`, () => {
     // Every chapter is there: with no notebooks the per-notebook tests below would be zero and pass.
-    expect(files.length).toBeGreaterThanOrEqual(7);
+    expect(files.length).toBeGreaterThanOrEqual(8);
     expect(results.map((r) => r.file)).toEqual(files);
   });
 
