@@ -4,7 +4,7 @@ export * from "./sim/population.js";
 export * from "./sim/index.js";
 export * from "./render/index.js";
 export * from "./exercises/index.js";
-export { KERNEL_EXERCISES, registerKernelExercises } from "./exercises/kernel/index.js";
+export * from "./exercises/kernel/index.js";
 export * from "./teaching/index.js";
 export * from "./parse/index.js";
 export * from "./monitor/index.js";

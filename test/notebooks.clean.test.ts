@@ -19,6 +19,7 @@ const CHAPTERS = [
   "04-time-wait.ipynb",
   "05-abnormal-close.ipynb",
   "06-lifecycle-monitor.ipynb",
+  "07-cheat-sheet.ipynb",
 ];
 
 describe("committed notebooks are clean", () => {
