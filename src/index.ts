@@ -6,6 +6,7 @@ export * from "./render/index.js";
 export * from "./exercises/index.js";
 export * from "./exercises/kernel/index.js";
 export * from "./teaching/index.js";
+export * from "./teaching-node/commands.js";
 export * from "./parse/index.js";
 export * from "./monitor/index.js";
 export { runNotebooks, runNotebook, parseNotebook, cleanProblems, CELL_TAGS, type Notebook, type NotebookResult, type NotebookFailure, type RunOptions, type RunProgress } from "./notebook/index.js";
