@@ -101,6 +101,8 @@ export function isProfileName(value: string): value is ProfileName {
 export interface ProfileOverrides {
   /** RFC 5961 protection on or off (default: the profile's, on in both). */
   readonly rfc5961?: boolean;
+  /** RFC 1337's TIME_WAIT guard (net.ipv4.tcp_rfc1337; default: the profile's, off in both). */
+  readonly rfc1337?: boolean;
 }
 
 /**
@@ -109,8 +111,10 @@ export interface ProfileOverrides {
  */
 export function profileWith(profile: Profile | ProfileName, overrides: ProfileOverrides = {}): Profile {
   const p = typeof profile === "string" ? PROFILES[profile] : profile;
-  if (overrides.rfc5961 === undefined || overrides.rfc5961 === p.rfc5961) return p;
-  return { ...p, rfc5961: overrides.rfc5961 };
+  const rfc5961 = overrides.rfc5961 ?? p.rfc5961;
+  const rfc1337 = overrides.rfc1337 ?? p.rfc1337;
+  if (rfc5961 === p.rfc5961 && rfc1337 === p.rfc1337) return p;
+  return { ...p, rfc5961, rfc1337 };
 }
 
 /** A key that tells profiles with different switches apart (for memo caches). */
