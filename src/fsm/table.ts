@@ -90,6 +90,8 @@ const refuse = (reason: string, ref: string): Refused => ({ kind: "error", reaso
 const NO_CONNECTION = refuse('error: "connection does not exist"', "§3.10");
 const ALREADY_EXISTS = refuse('error: "connection already exists"', "§3.10.1");
 const CLOSING_ERROR = refuse('error: "connection closing"', "§3.10.4");
+/** SEND after our FIN: the SEND call's own rule (RFC 9293 §3.10.2), not CLOSE's. */
+const SEND_CLOSING_ERROR = refuse('error: "connection closing"', "§3.10.2");
 const NO_FIN_SENT = refuse(
   "cannot arise: this state has sent no FIN, so the classifier yields the plain ACK/FIN event instead",
   "§3.10.7.4",
@@ -126,8 +128,8 @@ const SEND: EventColumn = {
   ESTABLISHED: go("ESTABLISHED", ["DATA"], "§3.10.2", "Data is segmented and sent."),
   CLOSE_WAIT: go("CLOSE_WAIT", ["DATA"], "§3.10.2",
     "The peer's FIN closed only its direction: we may still send (a half-closed connection)."),
-  FIN_WAIT_1: CLOSING_ERROR, FIN_WAIT_2: CLOSING_ERROR, CLOSING: CLOSING_ERROR, LAST_ACK: CLOSING_ERROR,
-  TIME_WAIT: CLOSING_ERROR,
+  FIN_WAIT_1: SEND_CLOSING_ERROR, FIN_WAIT_2: SEND_CLOSING_ERROR, CLOSING: SEND_CLOSING_ERROR,
+  LAST_ACK: SEND_CLOSING_ERROR, TIME_WAIT: SEND_CLOSING_ERROR,
 };
 
 /** RFC 9293 CLOSE: "I have no more to send". The socket API spells it shutdown(SHUT_WR). */
