@@ -51,7 +51,8 @@ async function open(path: string, opts: { width?: number; ctx?: BrowserContext; 
 
 /** Every page of a built site: no console error, no failed or off-site request, no broken link or anchor. */
 async function checkEveryPage(built: SiteBuildResult, at: RunningServer, ctx?: BrowserContext): Promise<void> {
-  const pages = ["index.html", "404.html", ...built.chapters.map((c) => `${c.slug}.html`)];
+  // glossary.html too: the chapters' first-use links point at its anchors.
+  const pages = ["index.html", "404.html", "glossary.html", ...built.chapters.map((c) => `${c.slug}.html`)];
   const ids = new Map<string, Set<string>>();
   const links: Array<{ from: string; href: string }> = [];
   const problems: string[] = [];
@@ -374,6 +375,23 @@ describe.skipIf(gate.skip || realNotebooks.length === 0)("the real chapters in h
 
   it("loads every page with no console errors, no failed or off-site requests, and no broken link or anchor", async () => {
     await checkEveryPage(real, realServer, realContext);
+  });
+
+  it("chapter 01's first glossary link opens the glossary at its entry", async () => {
+    const { page, problems } = await open("01-four-way-close.html", { at: realServer, ctx: realContext });
+    const link = page.locator("article a.glossary-link").first();
+    if (await link.count() === 0) {
+      // Nothing to follow until the glossary has entries that chapter 01 uses.
+      expect(await page.locator("#sidebar a[href='glossary.html']").count()).toBe(1);
+      await page.close();
+      return;
+    }
+    const anchor = (await link.getAttribute("href"))!.split("#")[1]!;
+    await link.click();
+    await page.waitForURL(/glossary\.html#/);
+    expect(await page.locator(`dt[id="${anchor}"]`).isVisible()).toBe(true);
+    expect([...problems.errors, ...problems.failed]).toEqual([]);
+    await page.close();
   });
 
   it("search for TIME_WAIT finds chapter 04", async () => {

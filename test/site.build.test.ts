@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSite, SiteBuildError } from "../src/site/build.js";
 import type { SiteBuildResult } from "../src/site/build.js";
+import { GLOSSARY } from "../src/teaching/glossary.js";
 
 const FIXTURES = "test/fixtures/site/notebooks";
 const fixtureNotebooks = readdirSync(FIXTURES).filter((f) => f.endsWith(".ipynb")).sort().map((f) => join(FIXTURES, f));
@@ -114,7 +115,7 @@ describe("site build from fixture notebooks", () => {
   it("has a sidebar in chapter order, an in-page table of contents, and prev/next links", () => {
     const html = page("02-why-four-not-three.html");
     const sidebar = /<nav id="sidebar"[\s\S]*?<\/nav>/.exec(html)?.[0] ?? "";
-    const order = [...sidebar.matchAll(/href="([^"]+)\.html"/g)].map((m) => m[1]);
+    const order = [...sidebar.matchAll(/href="([^"]+)\.html"/g)].map((m) => m[1]).filter((slug) => slug !== "glossary");
     expect(order).toEqual(result.chapters.map((c) => c.slug));
     expect(sidebar).toContain(`href="02-why-four-not-three.html" aria-current="page"`);
     expect(html).toMatch(/<nav class="toc" aria-label="On this page">[\s\S]*href="#delayed-ack"/);
@@ -228,6 +229,59 @@ describe.skipIf(realNotebooks.length === 0)("site build from the real notebooks/
       const weight = size(`${c.slug}.html`) + shared + (c.widgets.length > 0 ? size("assets/widget.js") : 0);
       expect(weight, c.slug).toBeLessThan(300 * 1024);
     }
+  });
+
+  it("shows chapter 07 with its exercises' neutral prompts and every solution folded", () => {
+    const c = real.chapters.find((x) => x.slug === "07-cheat-sheet");
+    expect(c?.title).toBe("Cheat sheet and self-test");
+    const html = readFileSync(join(real.outDir, "07-cheat-sheet.html"), "utf8");
+    const prompts = html.match(/write your answer in place of <code>undefined<\/code>|write your answer in place of `undefined`/g) ?? [];
+    const solutions = html.match(/<details class="solution"><summary>Show solution<\/summary>/g) ?? [];
+    expect(prompts.length).toBeGreaterThanOrEqual(10);
+    expect(solutions.length).toBe(prompts.length);
+    // Each exercise's own output is the prompt, never a verdict; the verdicts are inside the folds.
+    const outside = html.replace(/<details class="solution">[\s\S]*?<\/details>/g, "");
+    expect(outside).not.toMatch(/Right: /);
+  });
+
+  it("writes the glossary page and links each term's first use in a chapter, never inside code", () => {
+    const glossary = readFileSync(join(real.outDir, "glossary.html"), "utf8");
+    for (const e of GLOSSARY) expect(glossary, e.anchor).toContain(`<dt id="${e.anchor}">`);
+    for (const c of real.chapters) {
+      const html = readFileSync(join(real.outDir, `${c.slug}.html`), "utf8");
+      for (const block of html.match(/<(pre|code|h[1-6])\b[\s\S]*?<\/\1>/g) ?? []) expect(block, c.slug).not.toContain("glossary-link");
+      for (const e of GLOSSARY) {
+        const n = html.split(`href="glossary.html#${e.anchor}" class="glossary-link"`).length - 1;
+        expect(n, `${c.slug}: ${e.anchor}`).toBeLessThanOrEqual(1);
+      }
+    }
+    // Chapter 01: for every term its prose uses, the first use is the link.
+    const one = readFileSync(join(real.outDir, "01-four-way-close.html"), "utf8");
+    const article = /<article class="chapter">([\s\S]*)<\/article>/.exec(one)?.[1] ?? "";
+    const prose = article
+      // Code, headings, pictures and raw HTML outputs are not prose (markdown outputs are).
+      .replace(/<(pre|code|h[1-6]|svg|style|figure)\b[\s\S]*?<\/\1>/g, " ")
+      .replace(/<div class="output output-html">[\s\S]*?<\/div>/g, " ")
+      .replace(/<a href="glossary\.html#[^"]+" class="glossary-link">([^<]*)<\/a>/g, "\u27e6$1\u27e7")
+      .replace(/<a\b[\s\S]*?<\/a>/g, " ")
+      .replace(/<[^>]+>/g, " ")
+      .replace(/&amp;/g, "&");
+    let checked = 0;
+    for (const e of GLOSSARY) {
+      const spellings = [e.term, ...e.aliases].map((t) => t.trim()).filter((t) => t !== "");
+      let first: RegExpExecArray | null = null;
+      for (const t of spellings) {
+        const re = new RegExp(`(?<![\\p{L}\\p{N}_])${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}_])`, t === t.toLowerCase() ? "iu" : "u");
+        const m = re.exec(prose);
+        if (m !== null && (first === null || m.index < first.index)) first = m;
+      }
+      if (first === null) continue;
+      checked++;
+      expect(prose[first.index - 1], `01: first use of ${e.term} ("${prose.slice(first.index - 40, first.index + 40)}")`).toBe("\u27e6");
+      expect(one, e.anchor).toContain(`href="glossary.html#${e.anchor}" class="glossary-link"`);
+    }
+    // Which terms chapter 01 uses depends on its text; once the glossary is filled, it uses some.
+    if (GLOSSARY.length > 0) expect(checked).toBeGreaterThan(0);
   });
 
   it("search finds TIME_WAIT in chapter 04 first", async () => {

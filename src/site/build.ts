@@ -3,7 +3,7 @@
  *
  *   buildSite({ notebooks, outDir, execute }) → SiteBuildResult
  *
- * Writes <outDir>/index.html, one <slug>.html per chapter, 404.html, search-index.json,
+ * Writes <outDir>/index.html, one <slug>.html per chapter, glossary.html, 404.html, search-index.json,
  * assets/ (CSS, bundled client scripts), and notebooks/<slug>.ipynb (clean source) and
  * <slug>.executed.ipynb per chapter. Files whose bytes did not change are not rewritten, and
  * files a previous build wrote but this one did not are removed (the list is kept in
@@ -34,6 +34,8 @@ import { renderPage, SITE_NAME } from "./layout.js";
 import { buildSearchIndex } from "./search-index.js";
 import { escapeAttr, escapeHtml } from "./html.js";
 import { prepareWidgets, WidgetMarkerError } from "./widgets.js";
+import { GLOSSARY_PAGE, renderGlossaryBody } from "./glossary.js";
+import { GLOSSARY, type GlossaryEntry } from "../teaching/glossary.js";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 import { DEFAULT_EXECUTED_DIR, DEFAULT_OUT_DIR } from "./defaults.js";
@@ -57,6 +59,11 @@ export interface SiteBuildOptions {
   readonly timeoutMs?: number;
   readonly onProgress?: (event: RunProgress) => void;
   readonly log?: (line: string) => void;
+  /**
+   * The glossary: its page (glossary.html, one anchor per entry) and the first-use links in
+   * every chapter. Default GLOSSARY (src/teaching/glossary.ts).
+   */
+  readonly glossary?: readonly GlossaryEntry[];
 }
 
 /** A chapter as the build reports it (its page is on disk). */
@@ -141,14 +148,15 @@ export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBui
     log(`notebooks: ${ran} executed, ${runs.length - ran} from cache`);
   }
 
-  const key = inputsKey(sources, executed);
+  const glossary = options.glossary ?? GLOSSARY;
+  const key = inputsKey(sources, executed, glossary);
   const previous = reusable(outDir, key);
   if (previous !== null) {
     log(`site: nothing changed since the last build of ${outDir}`);
     return { outDir, chapters: previous.chapters, runs, files: previous.files, written: [], reused: true, durationMs: performance.now() - started };
   }
 
-  const md = createMarkdown();
+  const md = createMarkdown({ glossary });
   const files: Array<{ path: string; content: string | Uint8Array }> = [];
   const chapters: Chapter[] = [];
   const widgetAssets: Asset[] = [];
@@ -190,6 +198,7 @@ export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBui
     });
   }
   files.push({ path: "index.html", content: homePage(widgets.chapters, refs) });
+  files.push({ path: GLOSSARY_PAGE, content: glossaryPage(widgets.chapters, refs, renderGlossaryBody(md, glossary)) });
   files.push({ path: "404.html", content: notFoundPage(widgets.chapters, refs) });
   files.push({ path: "search-index.json", content: buildSearchIndex(widgets.chapters) });
   files.push(...assets);
@@ -202,7 +211,7 @@ export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBui
 }
 
 /** Bump when the builder changes what it writes in a way its own files' hash would not show. */
-const BUILD_FORMAT = 1;
+const BUILD_FORMAT = 2;
 
 function hashTree(hash: ReturnType<typeof createHash>, dir: string): void {
   if (!existsSync(dir)) return;
@@ -217,8 +226,9 @@ function hashTree(hash: ReturnType<typeof createHash>, dir: string): void {
  * What every page is made from: the source and executed notebooks, this builder and its
  * client code, the theme, and the pure core the widget bundles (fsm, sim, render).
  */
-function inputsKey(sources: readonly string[], executed: readonly string[]): string {
-  const hash = createHash("sha256").update(`site-build ${BUILD_FORMAT}\0`);
+function inputsKey(sources: readonly string[], executed: readonly string[], glossary: readonly GlossaryEntry[]): string {
+  // The glossary as data (it may be passed in, not read from src/teaching): its page and every link.
+  const hash = createHash("sha256").update(`site-build ${BUILD_FORMAT}\0`).update(JSON.stringify(glossary)).update("\0");
   sources.forEach((source, i) => {
     hash.update(resolve(source)).update("\0").update(readFileSync(source)).update("\0").update(readFileSync(executed[i]!)).update("\0");
   });
@@ -287,11 +297,24 @@ function homePage(chapters: readonly Chapter[], assets: AssetRefs): string {
   const body = `<h1 id="top">How a TCP connection ends</h1>
 <p class="lead">The four-way close and the complete TCP state machine, taught on things that really run: a deterministic simulator, the Linux kernel's own sockets on loopback, and real packet captures. Every page was built from a notebook that was executed to make it.</p>
 <h2 id="chapters">Chapters</h2>
-<ol class="chapter-list">${list.join("")}</ol>`;
+<ol class="chapter-list">${list.join("")}</ol>
+<p>Terms are defined in the <a href="${GLOSSARY_PAGE}">glossary</a>.</p>`;
   return renderPage({
     file: "index.html",
     title: `${SITE_NAME}: how a TCP connection ends`,
     description: "A tutorial on the TCP four-way close, TIME_WAIT and the 11-state TCP state machine, with a live simulator and executed TypeScript notebooks.",
+    body,
+    chapters,
+    current: null,
+    assets,
+  });
+}
+
+function glossaryPage(chapters: readonly Chapter[], assets: AssetRefs, body: string): string {
+  return renderPage({
+    file: GLOSSARY_PAGE,
+    title: `Glossary — ${SITE_NAME}`,
+    description: "The TCP terms the tutorial uses (TCB, MSL, 2MSL, ISS, SND.UNA, orphan, 4-tuple, half-close …), each defined once with its source.",
     body,
     chapters,
     current: null,

@@ -50,13 +50,14 @@ export interface PageInput {
   readonly root?: string;
 }
 
-function sidebar(chapters: readonly Chapter[], current: Chapter | null, root: string): string {
+function sidebar(chapters: readonly Chapter[], current: Chapter | null, root: string, file: string): string {
   const items = chapters.map((c) => {
     const here = current?.slug === c.slug ? ` aria-current="page"` : "";
     const num = c.number === "" ? "" : `<span class="num">${escapeHtml(c.number)}</span> `;
     return `<li><a href="${escapeAttr(root + c.slug)}.html"${here}>${num}${escapeHtml(c.title)}</a></li>`;
   });
-  return `<nav id="sidebar" class="sidebar" aria-label="Chapters"><p class="sidebar-title">Chapters</p><ol>${items.join("")}</ol></nav>`;
+  return `<nav id="sidebar" class="sidebar" aria-label="Chapters"><p class="sidebar-title">Chapters</p><ol>${items.join("")}</ol>`
+    + `<p class="sidebar-title"><a href="${escapeAttr(root)}glossary.html"${file === "glossary.html" ? ` aria-current="page"` : ""}>Glossary</a></p></nav>`;
 }
 
 function tocItems(toc: readonly Heading[]): string {
@@ -136,7 +137,7 @@ ${js}
 <button class="theme-toggle" type="button" hidden aria-label="Switch to dark mode" title="Switch between light and dark mode"><span aria-hidden="true">◐</span></button>
 </header>
 <div class="layout">
-${sidebar(page.chapters, page.current, root)}
+${sidebar(page.chapters, page.current, root, page.file)}
 <main id="content" class="content">
 ${inlineTableOfContents(page.toc ?? [])}
 <article class="chapter">

@@ -12,6 +12,8 @@ import javascript from "highlight.js/lib/languages/javascript";
 import bash from "highlight.js/lib/languages/bash";
 import json from "highlight.js/lib/languages/json";
 import { escapeHtml } from "./html.js";
+import type { GlossaryEntry } from "../teaching/glossary.js";
+import { glossaryLinks } from "./glossary.js";
 
 hljs.registerLanguage("typescript", typescript);
 hljs.registerLanguage("javascript", javascript);
@@ -79,7 +81,15 @@ export function inlineText(children: readonly Token[] | null): string {
   return text;
 }
 
-export function createMarkdown(): Markdown {
+export interface MarkdownOptions {
+  /**
+   * Link the first use of each term on a page to the glossary page (src/site/glossary.ts).
+   * Off unless given: the site build passes GLOSSARY.
+   */
+  readonly glossary?: readonly GlossaryEntry[];
+}
+
+export function createMarkdown(options: MarkdownOptions = {}): Markdown {
   const md: Markdown = new MarkdownIt({
     html: false,
     linkify: false,
@@ -106,6 +116,7 @@ export function createMarkdown(): Markdown {
     tabIndex: false,
     permalink: labelledPermalink,
   });
+  if (options.glossary !== undefined) glossaryLinks(md, options.glossary);
   return md;
 }
 
