@@ -14,9 +14,9 @@ const seg = (t: number, from: "client" | "server", flags: SegmentRecord["flags"]
 const st = (t: number, endpoint: "client" | "server", from: StateChangeRecord["from"], to: StateChangeRecord["to"]):
   StateChangeRecord => ({ type: "state", t, endpoint, from, to, cause: "CLOSE", ref: "", explanation: "" });
 
-// The textbook close with u = 1000 and v = 5000.
+// The textbook close with u = 1000 and v = 5000 (ISNs 999 and 4999: relative u = v = 1).
 const fourWay: Trace = {
-  name: "four-way", profile: "linux", seed: 1,
+  name: "four-way", profile: "linux", seed: 1, isn: { client: 999, server: 4999 },
   initial: { client: "ESTABLISHED", server: "ESTABLISHED" },
   final: { client: "TIME_WAIT", server: "CLOSED" },
   events: [
@@ -44,12 +44,16 @@ describe("exercise checkers", () => {
   });
 
   it("checks seq and ack of a chosen segment", () => {
-    expect(checkSegment(fourWay, 3, { seq: 5000, ack: 1001 }).correct).toBe(true);
-    const bad = checkSegment(fourWay, 3, { seq: 5000, ack: 1000, flags: "FIN" });
+    // Relative to each side's ISN by default, as the ladders print them; absolute on request.
+    expect(checkSegment(fourWay, 3, { seq: 1, ack: 2 }).correct).toBe(true);
+    expect(checkSegment(fourWay, 3, { seq: 5000, ack: 1001 }).correct).toBe(false);
+    expect(checkSegment(fourWay, 3, { seq: 5000, ack: 1001 }, { absolute: true }).correct).toBe(true);
+    const bad = checkSegment(fourWay, 3, { seq: 1, ack: 1, flags: "FIN" });
     expect(bad.correct).toBe(false);
-    expect(bad.message).toContain("ack is 1001, not 1000");
+    expect(bad.message).toContain("ack is 2, not 1");
     expect(bad.message).toContain("the flags are FIN+ACK, not FIN");
-    expect(checkSegment(fourWay, 4, { flags: "ack", ack: 5001 }).correct).toBe(true);
+    expect(bad.message).toContain("seq=1 ack=2 len=0 (relative to each side's ISN)");
+    expect(checkSegment(fourWay, 4, { flags: "ack", ack: 2 }).correct).toBe(true);
     expect(checkSegment(fourWay, 9, {}).message).toContain("fewer than 9 segments");
   });
 
@@ -76,7 +80,7 @@ describe("exercise checkers", () => {
     const ok = checkFinCount(fourWay, 2);
     expect(ok.correct).toBe(true);
     expect(ok.message).toBe(
-      "Right: in \"four-way\" 2 segments carry a FIN: the client's (seq=1000) and the server's (seq=5000). " +
+      "Right: in \"four-way\" 2 segments carry a FIN: the client's (seq=1) and the server's (seq=1). " +
       "TCP is full duplex, and a FIN closes only its sender's direction (RFC 9293 §3.6), so each side sends its own, and each FIN is ACKed.");
     const no = checkFinCount(fourWay, 1);
     expect(no.correct).toBe(false);
@@ -92,7 +96,7 @@ describe("exercise checkers", () => {
     const ok = checkClosedDirection(fourWay, "client-to-server");
     expect(ok.correct).toBe(true);
     expect(ok.message).toBe(
-      "Right: when the server acknowledged the client's FIN (ack=1001, t=0.010 s), only the client had sent a FIN. " +
+      "Right: when the server acknowledged the client's FIN (ack=2, t=0.010 s), only the client had sent a FIN. " +
       "A FIN closes only its sender's direction, so client-to-server is closed: the client can no longer send, " +
       "but the server still can and the client still receives.");
     expect(checkClosedDirection(fourWay, "Client → Server").correct).toBe(true);

@@ -8,7 +8,16 @@ import { EVENT_LABELS, type TcpEvent } from "../fsm/events.js";
 import { PROFILES, type ProfileName } from "../fsm/profiles.js";
 import { STATES, isTcpState, type TcpState } from "../fsm/states.js";
 import type { EndpointName, Flag, SegmentRecord, Trace } from "../sim/trace.js";
+import { ladderNumbers, type RelativeNumbers } from "../render/ladder-events.js";
 import { right, wrong, type Verdict } from "./verdict.js";
+
+/**
+ * Sequence numbers as the learner reads them on the ladders: relative to each side's ISN
+ * unless `absolute` (as tcpdump -S). Answers are compared in the same numbering.
+ */
+export interface NumberingOptions {
+  readonly absolute?: boolean;
+}
 
 function normaliseState(answer: string): string {
   return answer.trim().toUpperCase().replace(/[-\s]+/g, "_").replace(/^SYN_RECV(EIVED)?$/, "SYN_RCVD");
@@ -66,16 +75,18 @@ function flagSet(flags: readonly Flag[] | string): string {
 }
 
 /** "What are seq and ack of the third segment?" Checks only the fields the learner gave. */
-export function checkSegment(trace: Trace, n: number, answer: SegmentAnswer): Verdict {
+export function checkSegment(trace: Trace, n: number, answer: SegmentAnswer, opts: NumberingOptions = {}): Verdict {
   const seg = nthSegment(trace, n);
   if (!seg) return wrong(`the trace "${trace.name}" has fewer than ${n} segments.`);
-  const actual = `segment ${n} goes ${seg.from} → ${seg.to} with [${seg.flags.join(", ")}] seq=${seg.seq} ack=${seg.ack} len=${seg.len}`;
+  const { seq, ack } = ladderNumbers(trace, opts.absolute).of(seg);
+  const numbering = opts.absolute === true ? "" : " (relative to each side's ISN)";
+  const actual = `segment ${n} goes ${seg.from} → ${seg.to} with [${seg.flags.join(", ")}] seq=${seq} ack=${ack} len=${seg.len}${numbering}`;
   const problems: string[] = [];
-  if (answer.seq !== undefined && answer.seq !== seg.seq) {
-    problems.push(`seq is ${seg.seq}, not ${answer.seq}: it is the sender's next unsent sequence number`);
+  if (answer.seq !== undefined && answer.seq !== seq) {
+    problems.push(`seq is ${seq}, not ${answer.seq}: it is the sender's next unsent sequence number`);
   }
-  if (answer.ack !== undefined && answer.ack !== seg.ack) {
-    problems.push(`ack is ${seg.ack}, not ${answer.ack}: it is the next sequence number the sender expects, and a FIN counts as one`);
+  if (answer.ack !== undefined && answer.ack !== ack) {
+    problems.push(`ack is ${ack}, not ${answer.ack}: it is the next sequence number the sender expects, and a FIN counts as one`);
   }
   if (answer.flags !== undefined && flagSet(answer.flags) !== flagSet(seg.flags)) {
     problems.push(`the flags are ${seg.flags.join("+")}, not ${flagSet(answer.flags)}`);
@@ -152,9 +163,10 @@ function firstFins(trace: Trace): SegmentRecord[] {
 }
 
 /** "How many segments carry the FIN flag?": counted in a trace, each FIN once however often it was resent. */
-export function checkFinCount(trace: Trace, answer: number): Verdict {
+export function checkFinCount(trace: Trace, answer: number, opts: NumberingOptions = {}): Verdict {
   const fins = firstFins(trace);
-  const whose = fins.map((s) => `the ${s.from}'s (seq=${s.seq})`).join(" and ");
+  const numbers: RelativeNumbers = ladderNumbers(trace, opts.absolute);
+  const whose = fins.map((s) => `the ${s.from}'s (seq=${numbers.of(s).seq})`).join(" and ");
   const count = `${fins.length} segment${fins.length === 1 ? "" : "s"} carr${fins.length === 1 ? "ies" : "y"} a FIN`;
   const why = fins.length === 0
     ? `in "${trace.name}" no segment carries a FIN: the connection did not close with FINs.`
@@ -177,7 +189,7 @@ const directionOf = (from: EndpointName): Direction => (from === "client" ? "cli
  * a FIN means "no more data from the sender"). Data the other side sent afterwards shows its
  * direction was still open.
  */
-export function checkClosedDirection(trace: Trace, answer: string): Verdict {
+export function checkClosedDirection(trace: Trace, answer: string, opts: NumberingOptions = {}): Verdict {
   const guess = normaliseDirection(answer);
   if (!(DIRECTIONS as readonly string[]).includes(guess)) {
     return wrong(`"${answer}" is not a direction; answer one of ${DIRECTIONS.map((d) => `"${d}"`).join(", ")}.`);
@@ -194,7 +206,7 @@ export function checkClosedDirection(trace: Trace, answer: string): Verdict {
   if (!ackOf) return wrong(`in "${trace.name}" the ${fin.from}'s FIN is never acknowledged.`);
   const closers = new Set(fins.filter((s) => s.t <= ackOf.t).map((s) => s.from));
   const expected: Direction = closers.size === 2 ? "both" : directionOf(fin.from);
-  const at = `when the ${ackOf.from} acknowledged the ${fin.from}'s FIN (ack=${ackOf.ack}, t=${ackOf.t.toFixed(3)} s)`;
+  const at = `when the ${ackOf.from} acknowledged the ${fin.from}'s FIN (ack=${ladderNumbers(trace, opts.absolute).of(ackOf).ack}, t=${ackOf.t.toFixed(3)} s)`;
   let why: string;
   if (expected === "both") {
     const how = ackOf.flags.includes("FIN") ? `the ACK rode on the ${ackOf.from}'s own FIN` : `the ${ackOf.from} had already sent its own FIN`;
