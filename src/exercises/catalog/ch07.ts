@@ -301,13 +301,8 @@ export const EXERCISES_07: readonly Exercise<never>[] = [
     question: "In the half-close preset, once the server has acknowledged the client's FIN, which direction of the connection is closed?",
     expects: `one of "client-to-server", "server-to-client", "both", "neither"`,
     read: readChoice(["client-to-server", "server-to-client", "both", "neither"] as const),
-    judge: (d) => {
-      const trace = simulate("half-close", { profile: "linux" });
-      const a = assess(checkClosedDirection(trace, d));
-      // Learners read sequence numbers relative to each side's ISN (as Wireshark shows them).
-      const isn = trace.isn?.client;
-      return isn === undefined ? a : { ...a, explanation: a.explanation.replace(/ack=(\d+)/, (_m, n: string) => `relative ack=${Number(n) - isn}`) };
-    },
+    // The checker prints sequence numbers relative to each side's ISN, as the ladders do.
+    judge: (d) => assess(checkClosedDirection(simulate("half-close", { profile: "linux" }), d)),
     solution: "client-to-server",
     hint: "A FIN says \"no more data from me\". Who sent the first FIN, and could the other side still send afterwards?",
     misconceptions: [
