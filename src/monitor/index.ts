@@ -9,3 +9,4 @@ export * from "./sampler.js";
 export * from "./view.js";
 export * from "./count-file.js";
 export * from "./collectors/index.js";
+export * from "./lesson.js";
