@@ -23,18 +23,19 @@ describe("tcp-lifecycle simulate", () => {
     const r = run("four-way-close", "--format", "json");
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(["name", "title", "profile", "seed", "initial", "trace", "final"]);
+    expect(Object.keys(doc)).toEqual(["name", "title", "profile", "seed", "initial", "trace", "final", "isn", "timers", "calls"]);
     expect(doc).toMatchObject({ name: "four-way-close", profile: "rfc9293", seed: 1, final: { client: "CLOSED", server: "CLOSED" } });
     const trace = doc.trace as Array<Record<string, unknown>>;
     expect(trace.map((e) => e.type === "segment" ? (e.flags as string[]).join(",") : `${e.endpoint}:${e.to}`)).toEqual([
-      "client:FIN_WAIT_1", "FIN,ACK", "server:CLOSE_WAIT", "ACK", "PSH,ACK", "client:FIN_WAIT_2", "ACK",
+      "client:FIN_WAIT_1", "FIN,ACK", "server:CLOSE_WAIT", "ACK", "client:FIN_WAIT_2", "PSH,ACK", "ACK",
       "server:LAST_ACK", "FIN,ACK", "client:TIME_WAIT", "ACK", "server:CLOSED", "client:CLOSED",
     ]);
     const seg = trace[1]!;
     const iss = initialSequenceNumbers(1);
     expect(seg).toMatchObject({ t: 0, type: "segment", from: "client", to: "server", flags: ["FIN", "ACK"],
       seq: iss.client + 1, ack: iss.server + 1, len: 0, dropped: false, arrives: 0.05, retransmission: false });
-    expect(trace.at(-1)).toMatchObject({ t: 240.3, type: "state", endpoint: "client", from: "TIME_WAIT", to: "CLOSED" });
+    expect(trace.at(-1)).toMatchObject({ t: 240.8, type: "state", endpoint: "client", from: "TIME_WAIT", to: "CLOSED" });
+    expect(doc.isn).toEqual(iss);
     // The CLI prints exactly what the library computes.
     expect(doc).toEqual(JSON.parse(JSON.stringify(traceToJson(simulate("four-way-close"), "The four-way close"))));
   });
@@ -57,6 +58,18 @@ describe("tcp-lifecycle simulate", () => {
     expect(svg.out.trimStart()).toMatch(/^<svg/);
   });
 
+  it("ladders are relative by default; --absolute, --waves and --app change them", () => {
+    const iss = initialSequenceNumbers(1);
+    const rel = run("three-way-close");
+    expect(rel.out).toContain("  FIN, ACK seq=1 ack=1 ");
+    expect(rel.out).not.toContain(String(iss.client + 1));
+    const abs = run("three-way-close", "--absolute");
+    expect(abs.out).toContain(`  FIN, ACK seq=${iss.client + 1} ack=${iss.server + 1} `);
+    expect(run("three-way-close", "--waves").out).toContain("②③ FIN, ACK seq=v=1 ack=u+1=2");
+    expect(run("abort-rst", "--app").out).toContain("read() -> ECONNRESET");
+    expect(run("abort-rst", "--app", "--format", "svg").out).toContain(">read() → ECONNRESET</text>");
+  });
+
   it("runs a scenario file, and reports refused steps as warnings", () => {
     const file = join(dir, "ok.json");
     writeFileSync(file, JSON.stringify({
@@ -75,8 +88,8 @@ describe("tcp-lifecycle simulate", () => {
     const broken = join(dir, "broken.json");
     writeFileSync(broken, '{\n  "steps": {,}\n}\n');
     const cases: Array<[string[], RegExp]> = [
-      [["no-such-preset"], /unknown preset "no-such-preset" and no such file: expected one of four-way-close, three-way-close, .*three-way-handshake, or a scenario file/],
-      [[bad], /bad\.json: invalid scenario.*\n  steps\.server\[2\]\.do: expected one of listen, connect, send, close, shutdown, abort, read, got "hangup"/],
+      [["no-such-preset"], /unknown preset "no-such-preset" and no such file: expected one of four-way-close, three-way-close, .*three-way-handshake, peer-reboots, or a scenario file/],
+      [[bad], /bad\.json: invalid scenario.*\n  steps\.server\[2\]\.do: expected one of listen, connect, send, close, shutdown, abort, read, reboot, got "hangup"/],
       [[broken], /broken\.json: invalid scenario.*\n  not valid JSON at line 2, column 13/],
       [[join(dir, "missing.json")], /missing\.json: cannot read the scenario file \(no such file\)/],
       [["four-way-close", "--format", "png"], /--format: expected one of ascii, svg, json, pkt, got "png"/],

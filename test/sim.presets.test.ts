@@ -37,24 +37,26 @@ interface Expected {
 
 const EXPECTED: Record<(typeof PRESET_NAMES)[number], Expected> = {
   "four-way-close": {
+    // Delayed ACK on (M6 of the teaching review): the server's ACK waits for the delayed-ACK
+    // timer (0.2 s under rfc9293), goes out alone, and the FIN follows 0.7 s after the EOF.
     segments: [
       "0 client>server FIN,ACK seq=c+1 ack=s+1 len=0",
-      "0.05 server>client ACK seq=s+1 ack=c+2 len=0",
-      "0.05 server>client PSH,ACK seq=s+1 ack=c+2 len=100",
-      "0.1 client>server ACK seq=c+2 ack=s+101 len=0",
-      "0.25 server>client FIN,ACK seq=s+101 ack=c+2 len=0",
-      "0.3 client>server ACK seq=c+2 ack=s+102 len=0",
+      "0.25 server>client ACK seq=s+1 ack=c+2 len=0",
+      "0.35 server>client PSH,ACK seq=s+1 ack=c+2 len=100",
+      "0.6 client>server ACK seq=c+2 ack=s+101 len=0",
+      "0.75 server>client FIN,ACK seq=s+101 ack=c+2 len=0",
+      "0.8 client>server ACK seq=c+2 ack=s+102 len=0",
     ],
     client: [
       "0 ESTABLISHED>FIN_WAIT_1 SHUTDOWN_WRITE",
-      "0.1 FIN_WAIT_1>FIN_WAIT_2 RCV_ACK_OF_FIN",
-      "0.3 FIN_WAIT_2>TIME_WAIT RCV_FIN_ACK_OF_FIN",
-      "240.3 TIME_WAIT>CLOSED TIME_WAIT_TIMEOUT",
+      "0.3 FIN_WAIT_1>FIN_WAIT_2 RCV_ACK_OF_FIN",
+      "0.8 FIN_WAIT_2>TIME_WAIT RCV_FIN",
+      "240.8 TIME_WAIT>CLOSED TIME_WAIT_TIMEOUT",
     ],
     server: [
       "0.05 ESTABLISHED>CLOSE_WAIT RCV_FIN",
-      "0.25 CLOSE_WAIT>LAST_ACK CLOSE",
-      "0.35 LAST_ACK>CLOSED RCV_ACK_OF_FIN",
+      "0.75 CLOSE_WAIT>LAST_ACK CLOSE",
+      "0.85 LAST_ACK>CLOSED RCV_ACK_OF_FIN",
     ],
     final: ["CLOSED", "CLOSED"],
   },
@@ -113,7 +115,7 @@ const EXPECTED: Record<(typeof PRESET_NAMES)[number], Expected> = {
     client: [
       "0 ESTABLISHED>FIN_WAIT_1 SHUTDOWN_WRITE",
       "0.1 FIN_WAIT_1>FIN_WAIT_2 RCV_ACK_OF_FIN",
-      "0.3 FIN_WAIT_2>TIME_WAIT RCV_FIN_ACK_OF_FIN",
+      "0.3 FIN_WAIT_2>TIME_WAIT RCV_FIN",
       "240.3 TIME_WAIT>CLOSED TIME_WAIT_TIMEOUT",
     ],
     server: [
@@ -164,7 +166,7 @@ const EXPECTED: Record<(typeof PRESET_NAMES)[number], Expected> = {
     client: [
       "0 ESTABLISHED>FIN_WAIT_1 CLOSE",
       "0.1 FIN_WAIT_1>FIN_WAIT_2 RCV_ACK_OF_FIN",
-      "0.2 FIN_WAIT_2>TIME_WAIT RCV_FIN_ACK_OF_FIN",
+      "0.2 FIN_WAIT_2>TIME_WAIT RCV_FIN",
       "1.2 TIME_WAIT>TIME_WAIT RCV_UNACCEPTABLE",
       "241.2 TIME_WAIT>CLOSED TIME_WAIT_TIMEOUT",
     ],
@@ -186,7 +188,7 @@ const EXPECTED: Record<(typeof PRESET_NAMES)[number], Expected> = {
     client: [
       "0 ESTABLISHED>FIN_WAIT_1 CLOSE",
       "1.1 FIN_WAIT_1>FIN_WAIT_2 RCV_ACK_OF_FIN",
-      "1.2 FIN_WAIT_2>TIME_WAIT RCV_FIN_ACK_OF_FIN",
+      "1.2 FIN_WAIT_2>TIME_WAIT RCV_FIN",
       "241.2 TIME_WAIT>CLOSED TIME_WAIT_TIMEOUT",
     ],
     server: [
@@ -225,6 +227,18 @@ const EXPECTED: Record<(typeof PRESET_NAMES)[number], Expected> = {
     client: ["0 CLOSED>SYN_SENT ACTIVE_OPEN", "0.1 SYN_SENT>ESTABLISHED RCV_SYN_ACK"],
     server: ["0 CLOSED>LISTEN PASSIVE_OPEN", "0.05 LISTEN>SYN_RCVD RCV_SYN", "0.15 SYN_RCVD>ESTABLISHED RCV_ACK"],
     final: ["ESTABLISHED", "ESTABLISHED"],
+  },
+  "peer-reboots": {
+    // RFC 9293 §3.5.1 Figure 10: the client's TCB is lost at t = 1 with nothing sent; the
+    // server's data at t = 2 meets a CLOSED connection, whose RST takes SEQ from the data's
+    // ACK field (§3.10.7.1) — the server's RCV.NXT exactly, so it is accepted.
+    segments: [
+      "2 server>client PSH,ACK seq=s+1 ack=c+1 len=100",
+      "2.05 client>server RST seq=c+1 ack=0 len=0",
+    ],
+    client: ["1 ESTABLISHED>CLOSED ABORT"],
+    server: ["2.1 ESTABLISHED>CLOSED RCV_RST"],
+    final: ["CLOSED", "CLOSED"],
   },
 };
 

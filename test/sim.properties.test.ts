@@ -69,6 +69,8 @@ const LINUX_RESTING: Record<PresetName, string> = {
   "simultaneous-open": "CLOSED ESTABLISHED CLOSE_WAIT | CLOSED ESTABLISHED CLOSE_WAIT",
   "connect-refused": "CLOSED ESTABLISHED CLOSE_WAIT | CLOSED",
   "three-way-handshake": "CLOSED ESTABLISHED CLOSE_WAIT | CLOSED LISTEN ESTABLISHED CLOSE_WAIT",
+  // Both sides stay open while nothing is sent; the reboot and the RST end them.
+  "peer-reboots": "CLOSED ESTABLISHED CLOSE_WAIT | CLOSED ESTABLISHED CLOSE_WAIT",
 };
 
 const ALLOWED = allowedTransitions();

@@ -149,7 +149,7 @@ describe("scenario runs", () => {
     const s = ok({ start: "established", steps: { client: [{ at: 0, do: "close" }, { at: 1, do: "send" }], server: [] } });
     const { diagnostics } = runSimulation(s);
     expect(diagnostics).toEqual([
-      't=1s client step "send" (at 1s) refused in FIN_WAIT_2: error: "connection closing" (§3.10.4)',
+      't=1s client step "send" (at 1s) refused in FIN_WAIT_2: error: "connection closing" (§3.10.2)',
     ]);
   });
 
@@ -255,7 +255,7 @@ describe("RST in TIME_WAIT (§3.10.7.4; RFC 1337 protection off in both profiles
       expect(stateChanges(trace, "client")).toEqual([
         "0:ESTABLISHED>FIN_WAIT_1:CLOSE",
         "0.1:FIN_WAIT_1>FIN_WAIT_2:RCV_ACK_OF_FIN",
-        "0.6:FIN_WAIT_2>TIME_WAIT:RCV_FIN_ACK_OF_FIN",
+        "0.6:FIN_WAIT_2>TIME_WAIT:RCV_FIN",
         "6.6:TIME_WAIT>TIME_WAIT:RCV_UNACCEPTABLE", // the late FIN: ACK again, restart 2MSL
         `${rst.arrives}:TIME_WAIT>CLOSED:RCV_RST`,
       ]);
@@ -281,7 +281,7 @@ describe("RST in TIME_WAIT (§3.10.7.4; RFC 1337 protection off in both profiles
       const enteredAt = 0.3; // the server's FIN, sent at 0.25, arrives
       expect(rst.arrives).toBeGreaterThan(enteredAt);
       expect(stateChanges(trace, "client").slice(-2)).toEqual([
-        `${enteredAt}:FIN_WAIT_2>TIME_WAIT:RCV_FIN_ACK_OF_FIN`,
+        `${enteredAt}:FIN_WAIT_2>TIME_WAIT:RCV_FIN`,
         `${enteredAt + timeWait}:TIME_WAIT>CLOSED:TIME_WAIT_TIMEOUT`,
       ]);
       expect(trace.final).toEqual({ client: "CLOSED", server: "CLOSED" });

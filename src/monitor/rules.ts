@@ -246,7 +246,7 @@ export const ANOMALY_RULES: readonly AnomalyRule[] = [
       "far below tcp_max_orphans, past which Linux resets connections and logs 'too many orphaned sockets'.",
     explanation:
       "Sockets the application has closed that are still finishing their close (FIN_WAIT_1, CLOSING, LAST_ACK), " +
-      "each still finishing its close: unsent or unacknowledged data, or only its FIN (a LAST_ACK orphan may hold nothing else); many of them mean peers that stopped reading or vanished. System-wide, from /proc/net/sockstat.",
+      "holding unsent or unacknowledged data, or only their FIN (a LAST_ACK orphan may hold nothing else); many of them mean peers that stopped reading or vanished. System-wide, from /proc/net/sockstat.",
     measure(ctx, threshold) {
       const s = ctx.facts.sockstat;
       if (!s) return { value: 0, fired: false, message: "orphan count unknown (no /proc/net/sockstat)" };

@@ -2,32 +2,44 @@
  * The ASCII ladder diagram: client on the left, server on the right, time running down,
  * each side's state written beside its timeline on the row where it changes.
  *
- *    t (s)       client                                                server
- *           ESTABLISHED |                                            | ESTABLISHED
- *    0.000   FIN_WAIT_1 |  FIN, ACK seq=1000 ack=5000                |
- *    0.050              |------------------------------------------->| CLOSE_WAIT
+ *    t (s)      client                                      server
+ *          ESTABLISHED |                                    | ESTABLISHED
+ *    0.000  FIN_WAIT_1 |  FIN, ACK seq=1 ack=1              |
+ *    0.050             |----------------------------------->| CLOSE_WAIT
  *
- * A segment takes two rows: its label at the send time (where the sender's new state is
- * written), then its arrow at the arrival time (where the receiver's new state is written).
- * When something happens while a segment is in flight (segments crossing in a simultaneous
- * close or open), the arrow is split: a departure stub "-----..." at the send, and an arrival
- * "...---->" later. A lost segment ends in an X halfway. Rows are ordered by time but not
- * spaced by it: a 60 s TIME_WAIT takes one row like a 50 ms flight.
+ * One row per event, in time order, so the time column never runs backwards: a segment's
+ * label is on the row of its send time (where the sender's new state is written), its arrow
+ * on the row of its arrival time (where the receiver's new state is written). When anything
+ * happens between the two (segments crossing in a simultaneous close, a burst of segments in
+ * one direction), the arrow is split: "----- #3 ..." leaves on the send row and
+ * "#3 ...---->" arrives on its own row later, #3 being the segment's number (from 1, the
+ * SVG ladder's data-index + 1). A lost segment ends in an X halfway. Rows are ordered by
+ * time but not spaced by it: a 60 s TIME_WAIT takes one row like a 50 ms flight. A one-line
+ * key under the ladder says so.
  *
- * A burst (several segments sent back to back in one direction) does not cross anything,
- * so each of its segments is drawn whole, one after the other, as a person would draw it;
- * the time column then steps back to the next segment's send time.
+ * Sequence numbers are relative to each side's ISN unless `absolute` is set (see
+ * relativeNumbers in ./ladder-events.ts).
  */
-import type { EndpointName, SegmentRecord, Trace } from "../sim/trace.js";
-import { isCausedBy, ladderItems, sameTime, segmentLabel, segmentMarks, TIME_EPSILON, type LadderItem } from "./ladder-events.js";
+import type { EndpointName, SegmentRecord, StateChangeRecord, Trace } from "../sim/trace.js";
+import {
+  ABSOLUTE_NUMBERS, isCausedBy, ladderItems, ladderNumbers, sameTime, segmentLabel, segmentMarks, teardownWaves, TIME_EPSILON, waveLabel, type LadderItem,
+} from "./ladder-events.js";
 
 export interface AsciiLadderOptions {
   /** Show the time column. Default true. */
   readonly time?: boolean;
   /** Decimals of the time column. Default 3 (milliseconds). */
   readonly timeDecimals?: number;
-  /** Total width in columns. Default 90; the space between the timelines shrinks or grows. */
+  /** Total width in columns. Default 80; the space between the timelines shrinks or grows. */
   readonly width?: number;
+  /** Raw sequence numbers as the trace has them. Default false: relative to each side's ISN. */
+  readonly absolute?: boolean;
+  /** Label the four segments of a normal close ①–④ and name u, u+1, v, v+1. Default false. */
+  readonly waves?: boolean;
+  /** Show what each side's application called and got back (trace.calls), as rows. Default false. */
+  readonly app?: boolean;
+  /** Print the one-line key under the ladder. Default true. */
+  readonly key?: boolean;
   /** Column headings. Default "client" and "server". */
   readonly names?: Readonly<Record<EndpointName, string>>;
 }
@@ -41,6 +53,22 @@ interface Row {
   mid: string;
   /** Which side's state slot may still take a state change that happens at `time`. */
   open: Record<EndpointName, boolean>;
+}
+
+/** Words into lines of at most `w` columns (a word longer than that is cut). */
+function wrap(text: string, w: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line === "") line = word;
+    else if (line.length + 1 + word.length <= w) line += " " + word;
+    else {
+      lines.push(fit(line, w));
+      line = word;
+    }
+  }
+  lines.push(fit(line, w));
+  return lines;
 }
 
 function fit(text: string, w: number): string {
@@ -180,13 +208,18 @@ class SkipList {
   }
 }
 
+/** The key printed under the ladder (one line, at most 80 columns). */
+export const ASCII_LADDER_KEY = "key: label row = sent, arrow row = arrived; #n = segment n in flight; X = lost";
+
 export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): string {
   const showTime = opts.time ?? true;
   const decimals = opts.timeDecimals ?? 3;
   const names = opts.names ?? { client: "client", server: "server" };
+  const numbers = ladderNumbers(trace, opts.absolute);
+  const waves = opts.waves === true ? teardownWaves(trace, numbers) : null;
   const timeW = showTime ? 8 : 0;
   const fixed = (showTime ? timeW + 2 : 0) + STATE_W + 2 + 2 + STATE_W;
-  const W = Math.max(24, (opts.width ?? 90) - fixed);
+  const W = Math.max(24, (opts.width ?? 80) - fixed);
   const half = Math.floor(W / 2);
 
   const rows: Row[] = [];
@@ -195,21 +228,31 @@ export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): 
     rows.push(r);
     return r;
   };
+  const closed = (): Record<EndpointName, boolean> => ({ client: false, server: false });
+  const only = (side: EndpointName): Record<EndpointName, boolean> => ({ client: side === "client", server: side === "server" });
+  const text = (seg: SegmentRecord, index: number): string => {
+    const mark = waves?.marks.get(index);
+    return mark !== undefined && waves !== null ? waveLabel(seg, mark, waves, numbers) : segmentLabel(seg, numbers);
+  };
   /** One label line, or two when the marks do not fit beside the numbers. */
-  const labels = (seg: SegmentRecord): string[] => {
-    const main = segmentLabel(seg);
+  const labels = (seg: SegmentRecord, index: number, tag: string): string[] => {
+    const main = tag + text(seg, index);
     const marks = segmentMarks(seg);
-    const texts = (main + marks).length <= W - 4 ? [main + marks] : [fit(main, W - 4), fit(marks.trim(), W - 4)];
-    return texts.map((text) => (seg.from === "client" ? `  ${text}`.padEnd(W) : `${text}  `.padStart(W)));
+    const texts = wrap(main + marks, W - 4);
+    return texts.map((t) => (seg.from === "client" ? `  ${t}`.padEnd(W) : `${t}  `.padStart(W)));
   };
   const rightward = (seg: SegmentRecord): boolean => seg.from === "client";
   const fullArrow = (seg: SegmentRecord): string => (rightward(seg) ? "-".repeat(W - 1) + ">" : "<" + "-".repeat(W - 1));
   const lostArrow = (seg: SegmentRecord): string =>
     rightward(seg) ? ("-".repeat(half - 1) + "X").padEnd(W) : ("X" + "-".repeat(half - 1)).padStart(W);
-  const departure = (seg: SegmentRecord): string =>
-    rightward(seg) ? ("-".repeat(half - 3) + "...").padEnd(W) : ("..." + "-".repeat(half - 3)).padStart(W);
-  const arrival = (seg: SegmentRecord): string =>
-    rightward(seg) ? ("..." + "-".repeat(W - half - 4) + ">").padStart(W) : ("<" + "-".repeat(W - half - 4) + "...").padEnd(W);
+  const departure = (seg: SegmentRecord, n: number): string =>
+    rightward(seg) ? ("-".repeat(half - 3) + ` #${n} ...`).padEnd(W) : (`... #${n} ` + "-".repeat(half - 3)).padStart(W);
+  const arrival = (seg: SegmentRecord, n: number): string => {
+    const tag = `#${n} ...`;
+    return rightward(seg)
+      ? (tag + "-".repeat(Math.max(3, W - half - 1 - tag.length)) + ">").padStart(W)
+      : ("<" + "-".repeat(Math.max(3, W - half - 1 - tag.length)) + `... #${n}`).padEnd(W);
+  };
 
   const placeState = (endpoint: EndpointName, t: number, state: string): void => {
     const last = rows[rows.length - 1];
@@ -221,46 +264,96 @@ export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): 
     r[endpoint] = state;
   };
 
-  const items = untangle(ladderItems(trace));
+  // The application's calls (trace.calls), merged in by time and by their place among the
+  // trace's events (a read() that returns 0 comes after the FIN's arrival that made it so).
+  const calls = opts.app === true ? [...(trace.calls ?? [])] : [];
+  const position = new Map<object, number>();
+  trace.events.forEach((ev, p) => position.set(ev, p));
+  let nextCall = 0;
+  const callsBefore = (t: number, pos: number | undefined): void => {
+    while (nextCall < calls.length) {
+      const c = calls[nextCall]!;
+      const before = (pos !== undefined && c.index <= pos) || c.t < t - TIME_EPSILON;
+      if (!before) break;
+      const shown = `${c.call} -> ${c.result}`;
+      newRow(c.t, (c.endpoint === "client" ? `  ${fit(shown, W - 4)}`.padEnd(W) : `${fit(shown, W - 4)}  `.padStart(W)), only(c.endpoint));
+      nextCall++;
+    }
+  };
+
+  const items = ladderItems(trace);
+  const drawn = new Set<number>();
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     if (item.kind === "state") {
+      callsBefore(item.change.t, position.get(item.change));
       placeState(item.change.endpoint, item.change.t, item.change.to);
       continue;
     }
     const seg = item.seg;
     if (item.kind === "arrive") {
-      newRow(item.t, arrival(seg), { client: seg.to === "client", server: seg.to === "server" });
+      callsBefore(item.t, undefined);
+      if (!drawn.has(item.index)) newRow(item.t, arrival(seg, item.index + 1), only(seg.to));
       continue;
     }
+    callsBefore(seg.t, position.get(seg));
+    // Is the arrival the next thing that happens, apart from state changes at the send
+    // instant (the sender's, or a passive open)? Then the segment is drawn whole.
+    const sameInstantState = (p: number): Extract<LadderItem, { kind: "state" }> | null => {
+      const it = items[p];
+      return it !== undefined && it.kind === "state" && sameTime(it.change.t, seg.t) ? it : null;
+    };
+    let run = i + 1;
+    while (sameInstantState(run) !== null) run++;
+    const afterRun = items[run];
+    let k = i + 1;
+    for (let st = sameInstantState(k); st !== null; st = sameInstantState(++k)) {
+      // A change recorded just before a send it causes (CLOSE_WAIT → LAST_ACK, then the FIN)
+      // belongs beside that send's label, not this one's.
+      if (afterRun?.kind === "send" && afterRun.seg.from === st.change.endpoint && sameTime(afterRun.seg.t, seg.t)) break;
+    }
+    const after = items[k];
+    // A call strictly between the send and the arrival (in time) needs its own row there.
+    const whole = !seg.dropped && after !== undefined && after.kind === "arrive" && after.index === item.index &&
+      !calls.slice(nextCall).some((c) => c.t > seg.t + TIME_EPSILON && c.t < after.t - TIME_EPSILON);
+    const tag = whole || seg.dropped ? "" : `#${item.index + 1} `;
+    const [first, ...more] = labels(seg, item.index, tag);
     // The label row is the send moment: the sender's state may be written on it.
     const prev = rows[rows.length - 1];
-    const senderOnly = { client: seg.from === "client", server: seg.from === "server" };
-    const [first, ...more] = labels(seg);
     if (prev && sameTime(prev.time, seg.t) && prev.mid.trim() === "" && prev[seg.to] === "" && prev.open[seg.from]) {
       prev.mid = first!;
-      prev.open = senderOnly;
+      prev.open = only(seg.from);
     } else {
-      newRow(seg.t, first!, senderOnly);
+      newRow(seg.t, first!, only(seg.from));
     }
-    // State changes of the sender at the same instant belong beside the label.
-    while (i + 1 < items.length) {
-      const next = items[i + 1]!;
-      if (next.kind !== "state" || next.change.endpoint !== seg.from || !sameTime(next.change.t, seg.t)) break;
-      placeState(seg.from, next.change.t, next.change.to);
-      i++;
+    // State changes at the send instant belong beside the label (the sender's, and the
+    // receiver's passive open at t = 0) when its slot is free and no call of the
+    // application's comes first; the rest get rows of their own, after the departure.
+    const label = rows[rows.length - 1]!;
+    const later: StateChangeRecord[] = [];
+    for (let m = i + 1; m < k; m++) {
+      const change = (items[m] as Extract<LadderItem, { kind: "state" }>).change;
+      const pos = position.get(change);
+      const callFirst = nextCall < calls.length && pos !== undefined && calls[nextCall]!.index <= pos;
+      if (!callFirst && later.length === 0 && label[change.endpoint] === "") label[change.endpoint] = change.to;
+      else later.push(change);
     }
-    for (const extra of more) newRow(null, extra, { client: false, server: false });
-    const next = items[i + 1];
-    if (seg.dropped) {
-      newRow(null, lostArrow(seg), { client: false, server: false });
-    } else if (next && next.kind === "arrive" && next.index === item.index) {
-      newRow(next.t, fullArrow(seg), { client: seg.to === "client", server: seg.to === "server" });
-      i++;
-    } else {
-      newRow(null, departure(seg), { client: false, server: false });
+    i = k - 1;
+    for (const extra of more) newRow(null, extra, closed());
+    if (seg.dropped) newRow(null, lostArrow(seg), closed());
+    else if (!whole) newRow(null, departure(seg, item.index + 1), closed());
+    for (const change of later) {
+      callsBefore(change.t, position.get(change));
+      placeState(change.endpoint, change.t, change.to);
+    }
+    if (whole && after !== undefined && after.kind === "arrive") {
+      callsBefore(after.t, undefined);
+      newRow(after.t, fullArrow(seg), only(seg.to));
+      drawn.add(item.index);
+      i = k;
     }
   }
+  callsBefore(Infinity, Infinity);
 
   const line = (time: string, client: string, left: string, mid: string, right: string, server: string): string =>
     ((showTime ? time.padStart(timeW) + "  " : "") + client.padStart(STATE_W) + " " + left + mid + right + " " + server).trimEnd();
@@ -272,12 +365,16 @@ export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): 
   for (const r of rows) {
     let time = "";
     if (r.time !== null) {
-      const text = r.time.toFixed(decimals);
-      if (text !== lastTime) time = text;
-      lastTime = text;
+      const t = r.time.toFixed(decimals);
+      if (t !== lastTime) time = t;
+      lastTime = t;
     }
     out.push(line(time, r.client, "|", r.mid, "|", r.server));
   }
   out.push(line("", "", "v", headMid, "v", ""));
+  if (opts.key ?? true) {
+    out.push(ASCII_LADDER_KEY);
+    out.push(numbers === ABSOLUTE_NUMBERS ? "seq/ack: as on the wire (absolute)" : "seq/ack: relative to each side's initial sequence number (ISN)");
+  }
   return out.join("\n") + "\n";
 }

@@ -7,12 +7,20 @@
  * does not squash the 50 ms flights; a long pause is drawn as a dashed stretch of both
  * timelines, and the tick labels give the real times.
  *
+ * Sequence numbers are relative to each side's ISN unless `absolute` is set; `waves` labels
+ * the four segments of a normal close ①–④ with u, u+1, v, v+1; `timers` draws the trace's
+ * timer spans (trace.timers: RTO, 2MSL, delayed ACK, FIN_WAIT_2) as thin bars beside each
+ * lifeline, labelled with their length; `app` writes each side's application calls
+ * (trace.calls: "close() → 0", "read() → ECONNRESET") beside its lifeline.
+ *
  * For an in-page stepper every segment is a <g class="segment" data-index="i"> (i counts
  * segments in trace order from 0) and every state label a <g class="state" data-endpoint=…
  * data-state=… data-after-index=…>; adding the class "current" to a segment highlights it.
  */
-import type { EndpointName, SegmentRecord, Trace } from "../sim/trace.js";
-import { arrivalTime, isDuplicate, ladderItems, segmentLabel, segmentMarks, TIME_EPSILON } from "./ladder-events.js";
+import type { EndpointName, SegmentRecord, TimerKind, TimerSpan, Trace } from "../sim/trace.js";
+import {
+  arrivalTime, isDuplicate, ladderItems, ladderNumbers, segmentLabel, segmentMarks, teardownWaves, TIME_EPSILON, waveLabel,
+} from "./ladder-events.js";
 import { escapeXml, num, safeId, svgHead } from "./svg-util.js";
 
 export interface SvgLadderOptions {
@@ -28,6 +36,27 @@ export interface SvgLadderOptions {
   readonly title?: string;
   /** Column headings. Default "client" and "server". */
   readonly names?: Readonly<Record<EndpointName, string>>;
+  /** Raw sequence numbers as the trace has them. Default false: relative to each side's ISN. */
+  readonly absolute?: boolean;
+  /** Label the four segments of a normal close ①–④ with u, u+1, v, v+1. Default false. */
+  readonly waves?: boolean;
+  /** Draw the trace's timer spans as bars beside the lifelines. Default true when the trace has them. */
+  readonly timers?: boolean;
+  /** Write each side's application calls and their results beside its lifeline. Default false. */
+  readonly app?: boolean;
+}
+
+const TIMER_NAMES: Readonly<Record<TimerKind, string>> = {
+  rto: "RTO", "2msl": "2MSL", "fin-wait-2": "FIN_WAIT_2 timer", "delayed-ack": "delayed ACK",
+};
+/** Bars of timers that can run together sit in different lanes. */
+const TIMER_LANES: Readonly<Record<TimerKind, number>> = { rto: 0, "2msl": 0, "delayed-ack": 1, "fin-wait-2": 1 };
+
+/** "200 ms", "1 s", "60 s": a timer's length as a learner reads it. */
+export function formatTimerLength(seconds: number): string {
+  // Rounded to the millisecond first: virtual times are sums of floats (1.15 - 0.15 < 1).
+  const ms = Math.round(seconds * 1000);
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 const STYLE = `
@@ -45,6 +74,14 @@ const STYLE = `
 .tcp-ladder .segment.lost path.x { stroke: #e03131; stroke-width: 2.5; fill: none; }
 .tcp-ladder .segment.current line { stroke: #e8590c; stroke-width: 3; }
 .tcp-ladder .segment.current text { fill: #e8590c; font-weight: 700; }
+.tcp-ladder .timer line { stroke-width: 3; stroke-linecap: butt; stroke-opacity: 0.55; }
+.tcp-ladder .timer.rto line { stroke: #1c7ed6; }
+.tcp-ladder .timer.twomsl line { stroke: #7048e8; }
+.tcp-ladder .timer.delayed-ack line { stroke: #2f9e44; }
+.tcp-ladder .timer.fin-wait-2 line { stroke: #f08c00; }
+.tcp-ladder .timer line.cap { stroke-width: 2; stroke-opacity: 0.9; }
+.tcp-ladder .timer text { fill: currentColor; fill-opacity: 0.8; font-size: 9px; }
+.tcp-ladder .app text { fill: currentColor; font-size: 11px; font-style: italic; }
 `;
 
 /** Slots: distinct moments in time order, merging times closer than TIME_EPSILON. */
@@ -91,6 +128,14 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
   const slotH = opts.slotHeight ?? 46;
   const decimals = opts.timeDecimals ?? 3;
   const names = opts.names ?? { client: "client", server: "server" };
+  const numbers = ladderNumbers(trace, opts.absolute);
+  const waves = opts.waves === true ? teardownWaves(trace, numbers) : null;
+  const labelOf = (s: SegmentRecord, index: number): string => {
+    const mark = waves?.marks.get(index);
+    return mark !== undefined && waves !== null ? waveLabel(s, mark, waves, numbers) : segmentLabel(s, numbers);
+  };
+  const timers: readonly TimerSpan[] = opts.timers === false ? [] : trace.timers ?? [];
+  const calls = opts.app === true ? trace.calls ?? [] : [];
   const xL = Math.round(width * 0.26);
   const xR = Math.round(width * 0.8);
   const top = 78;
@@ -145,7 +190,7 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
 
   const title = opts.title ?? `Ladder diagram: ${trace.name}`;
   const summary = segments
-    .map((s) => `${s.t.toFixed(decimals)} s ${s.from} → ${s.to}: ${segmentLabel(s)}${segmentMarks(s)}`)
+    .map((s, i) => `${s.t.toFixed(decimals)} s ${s.from} → ${s.to}: ${labelOf(s, i)}${segmentMarks(s)}`)
     .join("; ");
   const desc =
     `${names.client} on the left, ${names.server} on the right, time running down. ` +
@@ -206,6 +251,49 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
     else seen = Math.max(seen, item.index);
   }
   out.push("</g>");
+  if (calls.length > 0) {
+    // The applications' calls, beside each side's lifeline like its states (stacked under them).
+    out.push('<g class="app">');
+    for (const c of calls) {
+      const cy = yOf(c.t);
+      const key = `${c.endpoint}@${num(cy)}`;
+      const k = stacked.get(key) ?? 0;
+      stacked.set(key, k + 1);
+      const x = c.endpoint === "client" ? xL - 10 : xR + 10;
+      out.push(
+        `<g class="call" data-endpoint="${c.endpoint}" data-t="${c.t}"><text x="${x}" y="${num(cy + 4 + k * 14)}" text-anchor="${c.endpoint === "client" ? "end" : "start"}">` +
+          `${escapeXml(`${c.call} → ${c.result}`)}</text></g>`,
+      );
+    }
+    out.push("</g>");
+  }
+
+  if (timers.length > 0) {
+    // Timer bars just inside each lifeline, one lane per kind that can overlap; a fired timer
+    // ends in a cap, a stopped one does not. The slots are ordinal, so the label gives the length.
+    out.push('<g class="timers">');
+    for (const tm of timers) {
+      const lane = TIMER_LANES[tm.kind];
+      const x = tm.endpoint === "client" ? xL + 6 + lane * 6 : xR - 6 - lane * 6;
+      const y1 = yOf(tm.start);
+      const y2 = tm.end === null ? bottom : yOf(tm.end);
+      const cls = `timer ${tm.kind === "2msl" ? "twomsl" : tm.kind} ${tm.ended}`;
+      const length = tm.end === null ? "running" : formatTimerLength(tm.end - tm.start);
+      const label = `${TIMER_NAMES[tm.kind]} ${length}`;
+      const how = tm.ended === "fired" ? "fired" : tm.ended === "stopped" ? "stopped" : "still running";
+      const tx = tm.endpoint === "client" ? x + 4 : x - 4;
+      out.push(
+        `<g class="${cls}" data-endpoint="${tm.endpoint}" data-kind="${tm.kind}" data-start="${tm.start}" data-end="${tm.end ?? ""}" data-ended="${tm.ended}">` +
+          `<title>${escapeXml(`${tm.endpoint}: ${label}, ${how}`)}</title>` +
+          `<line x1="${x}" y1="${num(y1)}" x2="${x}" y2="${num(Math.max(y2, y1 + 4))}"/>` +
+          (tm.ended === "fired" ? `<line class="cap" x1="${x - 4}" y1="${num(y2)}" x2="${x + 4}" y2="${num(y2)}"/>` : "") +
+          // A bar too short for its label keeps it in the tooltip only.
+          (y2 - y1 >= 6 * label.length ? `<text x="${tx}" y="${num(y1 + 6)}" transform="rotate(90 ${tx} ${num(y1 + 6)})">${escapeXml(label)}</text>` : "") +
+          "</g>",
+      );
+    }
+    out.push("</g>");
+  }
 
   out.push('<g class="segments">');
   segments.forEach((s, index) => {
@@ -223,7 +311,7 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
       y2 = yOf(Math.max(at, s.t)) + arriveRank[index]! * BURST_STEP;
     }
     const cls = `segment${s.retransmission ? " retransmission" : ""}${isDuplicate(s) ? " duplicate" : ""}${s.dropped ? " lost" : ""}`;
-    const text = segmentLabel(s) + segmentMarks(s);
+    const text = labelOf(s, index) + segmentMarks(s);
     const angle = (Math.atan2(y2 - y1, x2 - x1) * 180) / Math.PI;
     // Keep text upright: a leftward arrow's label reads left to right too.
     const upright = angle > 90 || angle < -90 ? angle - 180 : angle;

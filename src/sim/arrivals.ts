@@ -11,7 +11,7 @@ import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
 import { ACK, SYN, add, le, lt, span } from "./segment.js";
 import {
-  F_PASSIVE, SI, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_OUT_OF_ORDER, RCV_SYN, RCV_SYN_ACK, lookup,
+  F_ORPHANED, F_PASSIVE, SI, RCV_DATA, RCV_FIN, RCV_FIN_ACK_OF_FIN, RCV_OUT_OF_ORDER, RCV_SYN, RCV_SYN_ACK, lookup,
 } from "./decisions.js";
 import { apply } from "./transitions.js";
 import { restartRetransmit } from "./timers.js";
@@ -36,7 +36,7 @@ export function receive(sim: Simulation, ep: Endpoint, ev: SimEvent): void {
     ackAdvance(sim, ep, ack);
   }
   for (let i = 0; i < j.events.length; i++) {
-    const ei = j.events[i]!;
+    const ei = finAlreadyAcked(ep, j.events[i]!);
     let o = lookup(sim.profile, ep.si, ei, ep.fl);
     if (o.kind !== "transition") continue;
     // One segment, one reply: when a later event of the same segment (its FIN after its data)
@@ -68,11 +68,17 @@ export function receive(sim: Simulation, ep: Endpoint, ev: SimEvent): void {
       // Trimmed to what is new (the checks let through a segment that overlaps RCV.NXT).
       const fresh = add(seq, len) - ep.rcvNxt >>> 0;
       // Text after the peer's FIN is ignored (§3.10.7.4 seventh): RCV.NXT stays past the FIN.
-      if (o.next !== "CLOSED" && !ep.finRcvd) {
+      const taken = o.next !== "CLOSED" && !ep.finRcvd;
+      if (taken) {
         ep.rcvNxt = add(ep.rcvNxt, fresh);
         if (!ep.autoRead) ep.unread += fresh;
       }
+      const at = readIndex(sim);
       apply(sim, ep, o, ei, f, seq, ack, len, 0);
+      // An application that reads as data comes (autoRead) gets it from a read().
+      if (taken && fresh > 0 && ep.autoRead && !(ep.fl & F_ORPHANED)) {
+        sim.records.call(sim.now / 1e6, ep.name, "read()", String(fresh), at());
+      }
       if (ep.state !== "CLOSED") trigger(sim, ep, TRIGGER_INDEX.data);
     } else if (ei === RCV_FIN || ei === RCV_FIN_ACK_OF_FIN) {
       const first = !ep.finRcvd && o.next !== "CLOSED";
@@ -80,13 +86,38 @@ export function receive(sim: Simulation, ep: Endpoint, ev: SimEvent): void {
         ep.rcvNxt = add(ep.rcvNxt, 1);
         ep.finRcvd = true;
       }
+      const at = readIndex(sim);
       apply(sim, ep, o, ei, f, seq, ack, len, 0);
+      // The peer's FIN, once the data before it is read, is end-of-file: read() returns 0.
+      if (first && ep.autoRead && !(ep.fl & F_ORPHANED)) sim.records.call(sim.now / 1e6, ep.name, "read()", "0 (EOF)", at());
       if (first) trigger(sim, ep, TRIGGER_INDEX.eof);
     } else {
       apply(sim, ep, o, ei, f, seq, ack, len, 0);
     }
     if (ep.state === "CLOSED") return;
   }
+}
+
+/**
+ * Where a read() the arrival completes goes among the trace's events: after the state change
+ * the arrival caused (CLOSE_WAIT), before the segments it sent (the ACK), so a ladder shows
+ * the application's read beside the arrow that delivered the data or the FIN.
+ */
+function readIndex(sim: Simulation): () => number {
+  const before = sim.events.length;
+  return () => (sim.events[before]?.type === "state" ? before + 1 : before);
+}
+
+/**
+ * In FIN_WAIT_2 and TIME_WAIT our FIN was acknowledged before: a FIN whose ACK field covers
+ * it again brings no news about our FIN, so it is the peer's FIN and nothing more: RCV_FIN
+ * (RFC 9293 §3.10.7.4: in FIN-WAIT-2 "enter the TIME-WAIT state"; in TIME-WAIT "restart the
+ * 2 MSL time-out"). The table's cells for the two events are the same in those states; the
+ * name matters to the learner reading the trace ("rcv FIN", not "rcv FIN+ACK of FIN", which
+ * is the merged FIN+ACK that takes FIN_WAIT_1 straight to TIME_WAIT).
+ */
+function finAlreadyAcked(ep: Endpoint, ei: number): number {
+  return ei === RCV_FIN_ACK_OF_FIN && (ep.state === "FIN_WAIT_2" || ep.state === "TIME_WAIT") ? RCV_FIN : ei;
 }
 
 /** Does the next event of this segment, in the state this one leads to, send an ACK or a RST? */

@@ -55,6 +55,16 @@ export class Endpoint {
   synText = 0;
   /** Bytes the application sent before the connection was open (§3.10.2: queued). */
   pending = 0;
+  /**
+   * A RST (or a user timeout) ended this connection while the application held the socket:
+   * its next write() fails with EPIPE (Linux tcp_sendmsg_locked(), after tcp_done()).
+   */
+  resetSeen = false;
+  /**
+   * An error the application has not yet been given: Linux tcp_reset() in CLOSE_WAIT sets
+   * sk_err = EPIPE, which the next call returns.
+   */
+  pendingError: string | null = null;
   /** Which triggered steps have been scheduled (each runs once); allocated on first use. */
   scheduled: boolean[] | null = null;
 

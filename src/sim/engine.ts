@@ -69,6 +69,8 @@ const START_ESTABLISHED: Readonly<Record<EndpointName, TcpState>> = Object.freez
 
 function run(sim: Simulation, maxEvents: number): SimulationResult {
   const [c, s] = sim.eps;
+  // The ISSs before anything runs (a reopened connection draws a new one later).
+  const isn = { client: c.iss, server: s.iss };
   if (sim.sc.start === "established") preEstablish(sim, c, s);
   scheduleTimedSteps(sim);
   if (sim.sc.start === "established") for (const ep of sim.eps) trigger(sim, ep, TRIGGER_INDEX.established);
@@ -98,6 +100,9 @@ function run(sim: Simulation, maxEvents: number): SimulationResult {
     events: sim.events,
     final: { client: c.state, server: s.state },
     initial: sim.sc.start === "established" ? START_ESTABLISHED : START_CLOSED,
+    isn,
+    timers: sim.records.spans(),
+    calls: sim.records.calls,
   };
   return {
     trace, diagnostics: sim.diagnostics, quiescent: !stoppedEarly, endTime: sim.now / 1e6, segments: sim.segments,

@@ -3,7 +3,7 @@
  * (docs/simulate-json.md): one object, `t` in seconds, RFC state names.
  */
 import type { TcpState } from "../fsm/states.js";
-import type { EndpointName, Trace, TraceEvent } from "./trace.js";
+import type { AppCall, EndpointName, TimerSpan, Trace, TraceEvent } from "./trace.js";
 
 /** Each trace event is printed with exactly the fields of its record (see ./trace.ts). */
 export type SimulationJsonEvent = TraceEvent;
@@ -16,6 +16,12 @@ export interface SimulationJson {
   readonly initial: Readonly<Record<EndpointName, TcpState>>;
   readonly trace: readonly SimulationJsonEvent[];
   readonly final: Readonly<Record<EndpointName, TcpState>>;
+  /** Each side's ISS when the run started (simulator traces). */
+  readonly isn?: Readonly<Record<EndpointName, number>>;
+  /** The timers each side ran. */
+  readonly timers?: readonly TimerSpan[];
+  /** What each side's application called and got back. */
+  readonly calls?: readonly AppCall[];
 }
 
 export function traceToJson(trace: Trace, title?: string): SimulationJson {
@@ -33,5 +39,8 @@ export function traceToJson(trace: Trace, title?: string): SimulationJson {
       : { t: e.t, type: "state", endpoint: e.endpoint, from: e.from, to: e.to, cause: e.cause,
         ...(e.causeSegment !== undefined ? { causeSegment: e.causeSegment } : {}), ref: e.ref, explanation: e.explanation }),
     final: trace.final,
+    ...(trace.isn !== undefined ? { isn: trace.isn } : {}),
+    ...(trace.timers !== undefined ? { timers: trace.timers } : {}),
+    ...(trace.calls !== undefined ? { calls: trace.calls } : {}),
   };
 }

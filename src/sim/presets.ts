@@ -20,6 +20,7 @@ export const PRESET_NAMES = [
   "simultaneous-open",
   "connect-refused",
   "three-way-handshake",
+  "peer-reboots",
 ] as const;
 
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -42,22 +43,25 @@ const DOCS: Record<PresetName, object> = {
     title: "The four-way close",
     description:
       "The client has nothing more to send and calls shutdown(SHUT_WR) — RFC 9293's CLOSE — so its FIN goes out and it enters FIN_WAIT_1. " +
-      "The server ACKs the FIN at once and enters CLOSE_WAIT; the connection is now half-closed, and the server still sends the data it had left, which the client (in FIN_WAIT_2) receives and ACKs. " +
-      "Only then does the server close: its FIN takes it to LAST_ACK, the client's final ACK ends the server's side, and the client, the active closer, waits 2MSL in TIME_WAIT. " +
-      "Four control segments, because each direction is closed on its own.",
+      "The server's TCP enters CLOSE_WAIT and, with delayed ACK on (as on both sides here, and in three-way-close), holds its ACK for a while hoping to put it on a reply (RFC 1122 §4.2.3.2). " +
+      "Its application sends nothing back in time: the delayed-ACK timer (0.2 s under rfc9293, 40 ms under linux) expires and the ACK goes out alone. " +
+      "The connection is now half-closed: 0.3 s after the EOF the server sends the 100 bytes it had left, which the client, in FIN_WAIT_2, receives and ACKs. " +
+      "Only 0.7 s after the EOF does the server close: its FIN takes it to LAST_ACK, the client's final ACK ends the server's side, and the client, the active closer, waits 2MSL in TIME_WAIT. " +
+      "Four control segments because of time: the server closed later than its delayed-ACK timer. Had it closed at once, its FIN would have carried the ACK (three-way-close).",
+    delayedAck: true,
     start: "established",
     steps: {
       client: [{ at: 0, do: "shutdown" }],
       server: [
-        { on: "eof", do: "send", bytes: 100 },
-        { on: "eof", after: 0.2, do: "close" },
+        { on: "eof", after: 0.3, do: "send", bytes: 100 },
+        { on: "eof", after: 0.7, do: "close" },
       ],
     },
   },
   "three-way-close": {
     title: "The three-way close (FIN+ACK merged)",
     description:
-      "With delayed ACK (the Linux default), the server does not ACK the client's FIN at once. Its application reads EOF and closes immediately, " +
+      "With delayed ACK on (the Linux default, and on here as in four-way-close), the server does not ACK the client's FIN at once. Its application reads EOF and closes immediately, before the delayed-ACK timer expires, " +
       "so when the server's FIN goes out the ACK of the client's FIN rides on it: one FIN+ACK segment instead of an ACK and a FIN. " +
       "The client goes straight from FIN_WAIT_1 to TIME_WAIT, skipping FIN_WAIT_2, and the close takes three segments. " +
       "\"A close always takes four packets\" is a myth: it takes four only when the passive side has something to send, or waits, before closing.",
@@ -186,6 +190,19 @@ const DOCS: Record<PresetName, object> = {
     steps: {
       client: [{ at: 0, do: "connect" }],
       server: [{ at: 0, do: "listen" }],
+    },
+  },
+  "peer-reboots": {
+    title: "The peer's host reboots: a half-open connection",
+    description:
+      "The connection is established and idle when the client's host crashes and reboots (RFC 9293 §3.5.1, Figure 10). Its TCB is gone, and nothing was sent: " +
+      "the server still believes the connection is ESTABLISHED — a half-open connection — and nothing tells it otherwise while it stays quiet. " +
+      "When the server's application next writes, its data reaches a host with no connection for it, whose TCP answers with a RST (§3.10.7.1). " +
+      "The RST's sequence number is the server's RCV.NXT exactly, so the server accepts it, goes to CLOSED, and its application's read() fails with ECONNRESET (Linux tcp_reset()). While it stayed silent it had no way to know: only keepalive probes (RFC 9293 §3.8.4) would have found out sooner.",
+    start: "established",
+    steps: {
+      client: [{ at: 1, do: "reboot" }],
+      server: [{ at: 2, do: "send", bytes: 100 }],
     },
   },
 };

@@ -14,7 +14,12 @@ import { PROFILE_NAMES, type ProfileName } from "../fsm/profiles.js";
 import type { EndpointName, Flag } from "./trace.js";
 import { MSS } from "./segment.js";
 
-export const ACTIONS = ["listen", "connect", "send", "close", "shutdown", "abort", "read"] as const;
+/**
+ * What a step does. All but "reboot" are the application's calls; "reboot" is the host
+ * crashing and coming back: the connection's TCB is gone, nothing is sent (RFC 9293 §3.5.1,
+ * Figure 10), and the next segment for it meets a CLOSED connection.
+ */
+export const ACTIONS = ["listen", "connect", "send", "close", "shutdown", "abort", "read", "reboot"] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** What can start a step besides a clock time. */

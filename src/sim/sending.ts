@@ -23,6 +23,7 @@ export function emit(sim: Simulation, ep: Endpoint, flags: number, seq: number, 
     // Any segment carrying ACK makes the delayed ACK unnecessary.
     ep.dackPending = false;
     ep.genDack++;
+    sim.records.endTimer(ep.id, "delayed-ack", sim.now / 1e6, "stopped");
   }
   transmit(sim, ep, flags, seq, ack, len, why, retransmission);
 }

@@ -13,6 +13,7 @@ import { Endpoint } from "./endpoint.js";
 import { waitingLists } from "./steps.js";
 import { FLAG_BITS } from "./segment.js";
 import { us } from "./clock.js";
+import { SideRecords } from "./records.js";
 
 
 /** One entry of `Simulation.journal`. `seg` indexes the trace's segment records. */
@@ -57,6 +58,8 @@ export class Simulation {
   journal: JournalEntry[] | null = null;
   /** One endpoint driven by a script (./scripted.ts): what it sends is recorded, never delivered. */
   scripted = false;
+  /** The trace's side arrays: timer spans and the applications' calls (./records.ts). */
+  readonly records = new SideRecords();
   /** While a RST in reply to a segment is sent: it advertises window 0. */
   replyRst = false;
 

@@ -17,6 +17,7 @@ import { backOff } from "./timers.js";
 export function onRetransmitTimeout(sim: Simulation, ep: Endpoint, gen: number): void {
   if (gen !== ep.genRtx || !ep.rtxRunning) return;
   ep.rtxRunning = false;
+  sim.records.endTimer(ep.id, "rto", sim.now / 1e6, "fired");
   if (ep.rtxHead >= ep.rtxTail) return;
   const limit = ep.rtx[ep.rtxHead + 1]! & SYN ? sim.profile.synRetries : sim.profile.maxRetries;
   if (ep.retries >= limit) {
@@ -30,16 +31,21 @@ export function onRetransmitTimeout(sim: Simulation, ep: Endpoint, gen: number):
 }
 
 export function onTimeWaitTimeout(sim: Simulation, ep: Endpoint, gen: number): void {
-  if (gen === ep.genTw && ep.state === "TIME_WAIT") fire(sim, ep, TIME_WAIT_TIMEOUT, 0, 0, 0, 0, 0);
+  if (gen !== ep.genTw || ep.state !== "TIME_WAIT") return;
+  sim.records.endTimer(ep.id, "2msl", sim.now / 1e6, "fired");
+  fire(sim, ep, TIME_WAIT_TIMEOUT, 0, 0, 0, 0, 0);
 }
 
 export function onFinWait2Timeout(sim: Simulation, ep: Endpoint, gen: number): void {
-  if (gen === ep.genFw2 && ep.state === "FIN_WAIT_2") fire(sim, ep, FIN_WAIT_2_TIMEOUT, 0, 0, 0, 0, 0);
+  if (gen !== ep.genFw2 || ep.state !== "FIN_WAIT_2") return;
+  sim.records.endTimer(ep.id, "fin-wait-2", sim.now / 1e6, "fired");
+  fire(sim, ep, FIN_WAIT_2_TIMEOUT, 0, 0, 0, 0, 0);
 }
 
 export function onDelayedAckTimeout(sim: Simulation, ep: Endpoint, gen: number): void {
   if (gen === ep.genDack && ep.dackPending) {
     ep.dackPending = false;
+    sim.records.endTimer(ep.id, "delayed-ack", sim.now / 1e6, "fired");
     emit(sim, ep, ACK, ep.sndNxt, ep.rcvNxt, 0, ep.dackWhy, false);
   }
 }

@@ -12,9 +12,12 @@ import { K_DELACK, K_FIN_WAIT_2, K_RTX, K_TIME_WAIT, us } from "./clock.js";
 import { F_ORPHANED } from "./decisions.js";
 
 
+const sec = (sim: Simulation): number => sim.now / 1e6;
+
 export function armRetransmit(sim: Simulation, ep: Endpoint): void {
   if (ep.rtxRunning || ep.rtxHead >= ep.rtxTail) return;
   ep.rtxRunning = true;
+  sim.records.startTimer(ep.id, ep.name, "rto", sec(sim));
   sim.q.push(sim.now + ep.rto, K_RTX, ep.id, ++ep.genRtx);
 }
 
@@ -24,7 +27,8 @@ export function rearmRetransmitIn(sim: Simulation, ep: Endpoint, seconds: number
   sim.q.push(sim.now + us(seconds), K_RTX, ep.id, ++ep.genRtx);
 }
 
-export function stopRetransmit(ep: Endpoint): void {
+export function stopRetransmit(sim: Simulation, ep: Endpoint): void {
+  if (ep.rtxRunning) sim.records.endTimer(ep.id, "rto", sec(sim), "stopped");
   ep.genRtx++;
   ep.rtxRunning = false;
   ep.rtxHead = ep.rtxTail = 0;
@@ -35,6 +39,7 @@ export function restartRetransmit(sim: Simulation, ep: Endpoint): void {
   // RFC 6298 §5.3: new data acknowledged restarts the timer (and ends any backoff).
   ep.retries = 0;
   ep.rto = sim.rtoInit;
+  if (ep.rtxRunning) sim.records.endTimer(ep.id, "rto", sec(sim), "stopped");
   ep.genRtx++;
   ep.rtxRunning = false;
   if (ep.rtxHead < ep.rtxTail) armRetransmit(sim, ep);
@@ -47,18 +52,21 @@ export function backOff(sim: Simulation, ep: Endpoint): void {
 }
 
 export function startTimeWait(sim: Simulation, ep: Endpoint): void {
+  sim.records.startTimer(ep.id, ep.name, "2msl", sec(sim));
   sim.q.push(sim.now + us(sim.profile.timeWait), K_TIME_WAIT, ep.id, ++ep.genTw);
 }
 
 export function maybeStartFinWait2(sim: Simulation, ep: Endpoint): void {
   const timeout = sim.profile.finWait2Timeout;
   if (timeout === null || !(ep.fl & F_ORPHANED) || ep.state !== "FIN_WAIT_2") return;
+  sim.records.startTimer(ep.id, ep.name, "fin-wait-2", sec(sim));
   sim.q.push(sim.now + us(timeout), K_FIN_WAIT_2, ep.id, ++ep.genFw2);
 }
 
 /** Hold an ACK for the profile's delayed-ACK time; any segment carrying ACK sent meanwhile cancels it. */
 export function holdAck(sim: Simulation, ep: Endpoint, why: number): void {
   ep.dackPending = true;
+  sim.records.startTimer(ep.id, ep.name, "delayed-ack", sec(sim));
   ep.dackWhy = why;
   sim.q.push(sim.now + us(sim.profile.delayedAck), K_DELACK, ep.id, ++ep.genDack);
 }

@@ -72,6 +72,38 @@ export interface StateChangeRecord {
 
 export type TraceEvent = SegmentRecord | StateChangeRecord;
 
+/** A timer one endpoint ran (RFC 6298 retransmission, 2MSL, Linux's orphaned-FIN_WAIT_2 timer, RFC 1122 delayed ACK). */
+export type TimerKind = "rto" | "2msl" | "fin-wait-2" | "delayed-ack";
+
+/**
+ * One running span of a timer, from start (or restart) to its end. A side array of the
+ * trace, not a kind of trace event: consumers that switch on `events` stay as they are.
+ */
+export interface TimerSpan {
+  readonly endpoint: EndpointName;
+  readonly kind: TimerKind;
+  /** Seconds of virtual time. */
+  readonly start: number;
+  /** When it fired or was stopped; null when the run ended with it still running. */
+  readonly end: number | null;
+  readonly ended: "fired" | "stopped" | "running";
+}
+
+/** What one side's application called and what it got back (a socket call's return or errno). */
+export interface AppCall {
+  readonly t: number;
+  readonly endpoint: EndpointName;
+  /** "close()", "shutdown(SHUT_WR)", "read()", "write(100)", "connect()", "listen()" … */
+  readonly call: string;
+  /** "0", "0 (EOF)", "100", "ECONNRESET", "EPIPE", "ECONNREFUSED" … */
+  readonly result: string;
+  /**
+   * How many trace events were recorded before it: its place among them (a read() that
+   * returns 0 comes after the state change the FIN's arrival caused, at the same instant).
+   */
+  readonly index: number;
+}
+
 export interface Trace {
   /** Preset name, scenario title, or capture file. */
   readonly name: string;
@@ -82,4 +114,14 @@ export interface Trace {
   readonly final: Readonly<Record<EndpointName, TcpState>>;
   /** Each endpoint's initial state, so renderers can label the top of the ladder. */
   readonly initial: Readonly<Record<EndpointName, TcpState>>;
+  /**
+   * Each endpoint's initial sequence number (ISS) when the run started, so numbers can be
+   * shown relative to it even when the trace has no SYN (a run that starts ESTABLISHED).
+   * Simulator only; a capture has none.
+   */
+  readonly isn?: Readonly<Record<EndpointName, number>>;
+  /** The timers each side ran (simulator only). */
+  readonly timers?: readonly TimerSpan[];
+  /** What each side's application called and got back (simulator only). */
+  readonly calls?: readonly AppCall[];
 }

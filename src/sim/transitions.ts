@@ -9,7 +9,8 @@ import type { TcpState } from "../fsm/states.js";
 import type { Outcome, Transition } from "../fsm/table.js";
 import type { Endpoint } from "./endpoint.js";
 import type { Simulation } from "./simulation.js";
-import { RCV_DATA, SEND, SI, lookup } from "./decisions.js";
+import { F_ORPHANED, F_PASSIVE, RCV_DATA, SEND, SI, lookup } from "./decisions.js";
+import { appEffect } from "./records.js";
 import { retransmitOldest, sendAck, sendData, sendFin, sendRst, sendSyn } from "./sending.js";
 import { maybeStartFinWait2, rearmRetransmitIn, startTimeWait, stopRetransmit } from "./timers.js";
 import { TRIGGER_INDEX, trigger } from "./steps.js";
@@ -36,6 +37,18 @@ export function apply(sim: Simulation, ep: Endpoint, o: Transition, ei: number, 
     sim.events.push(sim.arriving < 0
       ? { type: "state", t, endpoint: ep.name, from, to: next, cause, ref: o.ref, explanation: o.note }
       : { type: "state", t, endpoint: ep.name, from, to: next, cause, causeSegment: sim.arriving, ref: o.ref, explanation: o.note });
+    if (next !== from) {
+      // Leaving the state a timer belongs to stops it (the stale expiry is skipped by isLive).
+      if (from === "TIME_WAIT") sim.records.endTimer(ep.id, "2msl", t, "stopped");
+      if (from === "FIN_WAIT_2") sim.records.endTimer(ep.id, "fin-wait-2", t, "stopped");
+      // What the application sees of it (read() → ECONNRESET, connect() → 0 …), in ./records.ts.
+      const app = appEffect(from, next, cause, (ep.fl & F_ORPHANED) !== 0, (ep.fl & F_PASSIVE) !== 0);
+      if (app !== null) {
+        if (app.call !== null) sim.records.call(t, ep.name, app.call, app.result, sim.events.length);
+        if (app.reset) ep.resetSeen = true;
+        if (app.pending !== null) ep.pendingError = app.pending;
+      }
+    }
   }
   const send = o.send;
   for (let i = 0; i < send.length; i++) {
@@ -77,17 +90,18 @@ function enter(sim: Simulation, ep: Endpoint, state: TcpState): void {
       maybeStartFinWait2(sim, ep);
       break;
     case "TIME_WAIT":
-      stopRetransmit(ep);
+      stopRetransmit(sim, ep);
       ep.genFw2++;
       startTimeWait(sim, ep);
       break;
     case "CLOSED":
       // The TCB is deleted (§3.10): a later open starts a new connection with a new ISS.
-      stopRetransmit(ep);
+      stopRetransmit(sim, ep);
       ep.genTw++;
       ep.genFw2++;
       ep.genDack++;
       ep.dackPending = false;
+      sim.records.endTimer(ep.id, "delayed-ack", sim.now / 1e6, "stopped");
       ep.haveRcv = ep.synSent = ep.finSent = ep.finRcvd = false;
       ep.unread = ep.pending = ep.synText = 0;
       ep.fl = 0;
@@ -96,8 +110,9 @@ function enter(sim: Simulation, ep: Endpoint, state: TcpState): void {
       break;
     case "LISTEN":
       // A RST sent SYN_RCVD back to LISTEN (§3.10.7.4): forget the half-open connection.
-      stopRetransmit(ep);
+      stopRetransmit(sim, ep);
       ep.genDack++;
+      sim.records.endTimer(ep.id, "delayed-ack", sim.now / 1e6, "stopped");
       ep.dackPending = false;
       ep.haveRcv = ep.synSent = ep.finSent = ep.finRcvd = false;
       ep.synText = 0;

@@ -1,5 +1,5 @@
 /**
- * `tcp-lifecycle replay <file.pcap|file.pcapng> [--format ascii|svg|json] [--connection N] [--relative]`
+ * `tcp-lifecycle replay <file.pcap|file.pcapng> [--format ascii|svg|json] [--connection N] [--relative] [--absolute]`
  *
  * Reads a capture, replays each TCP connection through the transition table, and prints
  * the ladder diagram (ASCII or SVG, the simulator's renderers) or one JSON object
@@ -24,6 +24,7 @@ interface ReplayCliOptions {
   format: string;
   connection?: string;
   relative?: boolean;
+  absolute?: boolean;
 }
 
 /** How many reader diagnostics a user error carries after its first line (the rest are counted). */
@@ -104,7 +105,8 @@ export function registerReplay(program: Command): void {
     .argument("<file>", "a capture file: classic pcap or pcapng (tcpdump -w, Wireshark, tshark)")
     .option("--format <format>", `output: ${FORMATS.join(", ")}`, "ascii")
     .option("--connection <n>", "only the n-th connection (1-based, in order of first segment)")
-    .option("--relative", "sequence numbers relative to each side's ISN, as tcpdump prints them (default: absolute)")
+    .option("--relative", "json: sequence numbers relative to each side's ISN, as tcpdump prints them (default: absolute)")
+    .option("--absolute", "ladders: sequence numbers as on the wire (default: relative to each side's ISN, as tcpdump without -S)")
     .action((file: string, opts: ReplayCliOptions) => {
       const format = choiceOption("--format", opts.format, FORMATS);
       const relative = opts.relative === true;
@@ -139,12 +141,12 @@ export function registerReplay(program: Command): void {
         return;
       }
       if (format === "svg") {
-        process.stdout.write(renderSvgLadder((chosen[0] as ReplayedConnection).trace) + "\n");
+        process.stdout.write(renderSvgLadder((chosen[0] as ReplayedConnection).trace, { absolute: opts.absolute === true }) + "\n");
         return;
       }
       const blocks = chosen.map((c) => {
         const notes = c.anomalies.map((a) => `  ! ${a.kind}: ${a.message}${a.frame !== undefined ? ` (frame ${a.frame})` : ""}`);
-        return [heading(c), renderAsciiLadder(c.trace), ...notes].join("\n");
+        return [heading(c), renderAsciiLadder(c.trace, { absolute: opts.absolute === true }), ...notes].join("\n");
       });
       process.stdout.write(blocks.join("\n\n") + "\n");
     });

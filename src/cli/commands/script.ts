@@ -24,6 +24,7 @@ interface ScriptCliOptions {
   strict?: boolean;
   json?: boolean;
   format: string;
+  absolute?: boolean;
 }
 
 /** Read a script file: a regular file of at most MAX_SCRIPT_BYTES, or a UserError saying why not. */
@@ -66,6 +67,7 @@ export function registerScript(program: Command): void {
     .option("--strict", "compare window and options too; lines the model cannot run are errors")
     .option("--json", "print one JSON object instead of the ladder")
     .option("--format <format>", `ladder: ${FORMATS.join(", ")}`, "ascii")
+    .option("--absolute", "ladder: sequence numbers as in the script (default: relative to each side's ISN)")
     .action((file: string, opts: ScriptCliOptions) => {
       const profile = choiceOption<ProfileName>("--profile", opts.profile, PROFILE_NAMES);
       const format = choiceOption("--format", opts.format, FORMATS);
@@ -80,11 +82,11 @@ export function registerScript(program: Command): void {
       if (opts.json) {
         process.stdout.write(JSON.stringify(scriptRunToJson(run), null, 2) + "\n");
       } else if (format === "svg") {
-        process.stdout.write(renderSvgLadder(run.trace) + "\n");
+        process.stdout.write(renderSvgLadder(run.trace, { absolute: opts.absolute === true }) + "\n");
       } else {
         const peer = run.endpoint === "server" ? "client" : "server";
         const out: string[] = [`${file} (${run.profile} profile${run.rfc5961 ? "" : ", RFC 5961 off"}): the ${run.endpoint} is under test, the script plays the ${peer}`,
-          "", renderAsciiLadder(run.trace), ""];
+          "", renderAsciiLadder(run.trace, { absolute: opts.absolute === true }), ""];
         for (const s of run.skipped) out.push(`skipped ${file}:${s.line}: ${s.reason}`);
         out.push(run.failure === null ? `passed: every line matched` : `FAILED ✗ ${formatFailure(file, run.failure)}`);
         process.stdout.write(out.join("\n") + "\n");

@@ -1,5 +1,10 @@
 /**
- * `tcp-lifecycle simulate <preset|file|-> [--profile linux|rfc9293] [--format ascii|svg|json|pkt] [--seed N] [--no-rfc5961] [--side client|server]`
+ * `tcp-lifecycle simulate <preset|file|-> [--profile linux|rfc9293] [--format ascii|svg|json|pkt] [--seed N] [--no-rfc5961] [--side client|server]
+ *   [--absolute] [--waves] [--app]`
+ *
+ * The ladders show sequence numbers relative to each side's ISN (as tcpdump without -S);
+ * --absolute prints them as on the wire. --waves labels a normal close's four segments
+ * ①–④ with u/v; --app shows each side's application calls and their results.
  *
  * Runs a preset or a teacher's scenario file through the deterministic simulator and prints
  * the ladder diagram (ASCII or SVG), the trace as one JSON object (docs/simulate-json.md), or
@@ -32,6 +37,9 @@ interface SimulateOptions {
   side: string;
   format: string;
   seed?: string;
+  absolute?: boolean;
+  waves?: boolean;
+  app?: boolean;
 }
 
 /** How many of a scenario's errors are printed; the rest are counted. */
@@ -116,6 +124,9 @@ export function registerSimulate(program: Command): void {
     .option("--seed <n>", "seed for ISSs and random loss (default: the scenario's own)")
     .option("--no-rfc5961", "turn RFC 5961 off: RFC 793's rules for RST and SYN (default: on, or the scenario's)")
     .option("--side <side>", "pkt: the endpoint under test, client or server", "server")
+    .option("--absolute", "ladders: sequence numbers as on the wire (default: relative to each side's ISN)")
+    .option("--waves", "ladders: label the four segments of a normal close ①–④ with u, u+1, v, v+1")
+    .option("--app", "ladders: show what each side's application called and got back (read() → 0, ECONNRESET …)")
     .addHelpText("after", `\nPresets:\n${PRESET_NAMES.map((n) => `  ${n.padEnd(20)} ${PRESETS[n].title}`).join("\n")}\n`)
     .action(async (arg: string, opts: SimulateOptions) => {
       const format = choiceOption("--format", opts.format, FORMATS);
@@ -139,13 +150,14 @@ export function registerSimulate(program: Command): void {
       }
       for (const d of result.diagnostics) process.stderr.write(`tcp-lifecycle: warning: ${d}\n`);
       const trace = result.trace;
+      const ladder = { absolute: opts.absolute === true, waves: opts.waves === true, app: opts.app === true };
       if (format === "json") {
         process.stdout.write(JSON.stringify(traceToJson(trace, title), null, 2) + "\n");
       } else if (format === "svg") {
-        process.stdout.write(renderSvgLadder(trace) + "\n");
+        process.stdout.write(renderSvgLadder(trace, ladder) + "\n");
       } else {
         const header = `${title} (${trace.profile} profile, seed ${trace.seed})`;
-        process.stdout.write(`${header}\n\n${renderAsciiLadder(trace)}\n\nfinal: client ${trace.final.client}, server ${trace.final.server}\n`);
+        process.stdout.write(`${header}\n\n${renderAsciiLadder(trace, ladder)}\n\nfinal: client ${trace.final.client}, server ${trace.final.server}\n`);
       }
     });
 }
