@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderAsciiLadder } from "../src/render/index.js";
 import { ladderItems } from "../src/render/ladder-events.js";
-import { untangle } from "../src/render/ascii-ladder.js";
 import { PRESET_NAMES, simulate, validateScenario } from "../src/sim/index.js";
 import type { ProfileName } from "../src/fsm/profiles.js";
 import type { Trace } from "../src/sim/trace.js";
@@ -148,7 +147,7 @@ describe("renderAsciiLadder on simulated traces", () => {
   it("every preset, both profiles: a state change an arrival caused comes right after that arrival", () => {
     for (const name of PRESET_NAMES) {
       for (const profile of ["linux", "rfc9293"] as ProfileName[]) {
-        const items = untangle(ladderItems(simulate(name, { profile })));
+        const items = ladderItems(simulate(name, { profile }));
         items.forEach((it, i) => {
           if (it.kind !== "state" || it.change.causeSegment === undefined) return;
           const k = it.change.causeSegment;

@@ -76,6 +76,9 @@ function fit(text: string, w: number): string {
 }
 
 /**
+ * (Not used by renderAsciiLadder since it keeps every row in time order, issue 11; kept,
+ * with its tests, for callers that want this whole-arrow order.)
+ *
  * Reorder the merged items so that a segment nothing crosses is drawn whole: its arrival is
  * moved up to just after its send when everything in between is the sender's own business
  * (its later sends, its state changes), and a receiver state change at the send instant
@@ -234,7 +237,7 @@ export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): 
     const mark = waves?.marks.get(index);
     return mark !== undefined && waves !== null ? waveLabel(seg, mark, waves, numbers) : segmentLabel(seg, numbers);
   };
-  /** One label line, or two when the marks do not fit beside the numbers. */
+  /** The label, wrapped at spaces into as many lines as it needs. */
   const labels = (seg: SegmentRecord, index: number, tag: string): string[] => {
     const main = tag + text(seg, index);
     const marks = segmentMarks(seg);
@@ -314,8 +317,14 @@ export function renderAsciiLadder(trace: Trace, opts: AsciiLadderOptions = {}): 
     }
     const after = items[k];
     // A call strictly between the send and the arrival (in time) needs its own row there.
-    const whole = !seg.dropped && after !== undefined && after.kind === "arrive" && after.index === item.index &&
-      !calls.slice(nextCall).some((c) => c.t > seg.t + TIME_EPSILON && c.t < after.t - TIME_EPSILON);
+    let callInFlight = false;
+    if (after !== undefined && after.kind === "arrive") {
+      // Calls are in time order: look only at those before the arrival.
+      for (let c = nextCall; c < calls.length && calls[c]!.t < after.t - TIME_EPSILON; c++) {
+        if (calls[c]!.t > seg.t + TIME_EPSILON) callInFlight = true;
+      }
+    }
+    const whole = !seg.dropped && after !== undefined && after.kind === "arrive" && after.index === item.index && !callInFlight;
     const tag = whole || seg.dropped ? "" : `#${item.index + 1} `;
     const [first, ...more] = labels(seg, item.index, tag);
     // The label row is the send moment: the sender's state may be written on it.

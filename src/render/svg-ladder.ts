@@ -19,7 +19,7 @@
  */
 import type { EndpointName, SegmentRecord, TimerKind, TimerSpan, Trace } from "../sim/trace.js";
 import {
-  arrivalTime, isDuplicate, ladderItems, ladderNumbers, segmentLabel, segmentMarks, teardownWaves, TIME_EPSILON, waveLabel,
+  ABSOLUTE_NUMBERS, arrivalTime, isDuplicate, ladderItems, ladderNumbers, segmentLabel, segmentMarks, teardownWaves, TIME_EPSILON, waveLabel,
 } from "./ladder-events.js";
 import { escapeXml, num, safeId, svgHead } from "./svg-util.js";
 
@@ -195,7 +195,8 @@ export function renderSvgLadder(trace: Trace, opts: SvgLadderOptions = {}): stri
   const desc =
     `${names.client} on the left, ${names.server} on the right, time running down. ` +
     `${segments.length} segment${segments.length === 1 ? "" : "s"}. ` +
-    `${names.client}: ${trace.initial.client} to ${trace.final.client}; ${names.server}: ${trace.initial.server} to ${trace.final.server}. ${summary}`;
+    `${names.client}: ${trace.initial.client} to ${trace.final.client}; ${names.server}: ${trace.initial.server} to ${trace.final.server}. ` +
+    `${numbers === ABSOLUTE_NUMBERS ? "Sequence numbers as on the wire." : "Sequence numbers relative to each side's initial sequence number."} ${summary}`;
 
   const out: string[] = [
     ...svgHead({

@@ -135,6 +135,7 @@ function reboot(sim: Simulation, ep: Endpoint): void {
   const from = ep.state;
   if (from === "CLOSED") return;
   const t = sim.now / 1e6;
+  sim.records.call(t, ep.name, "(host reboots)", "TCB lost", sim.events.length);
   ep.state = "CLOSED";
   ep.si = SI.CLOSED;
   sim.events.push({
@@ -156,7 +157,6 @@ function reboot(sim: Simulation, ep: Endpoint): void {
   // The application died with the host: it neither sees nor calls anything more.
   ep.resetSeen = false;
   ep.pendingError = null;
-  sim.records.call(t, ep.name, "(host reboots)", "TCB lost", sim.events.length);
 }
 
 const READ_DONE: Outcome = { kind: "ignored", reason: "the application read its data", ref: "§3.10.3" };

@@ -136,6 +136,11 @@ export function registerSimulate(program: Command): void {
       if (format === "pkt") {
         const side = choiceOption("--side", opts.side, ["client", "server"] as const);
         if (!opts.rfc5961) throw new UserError("--no-rfc5961 does not apply to --format pkt: the script runs under whatever the runner is given");
+        // A script drives the endpoint under test through socket calls; none of them makes a
+        // host lose its TCB silently (RFC 9293 §3.5.1), so a reboot on that side has no script.
+        if (scenario.steps[side].some((st) => st.do === "reboot")) {
+          throw new UserError(`--format pkt --side ${side}: the ${side} reboots in this scenario, and a packetdrill script cannot make the endpoint under test lose its connection; try --side ${side === "client" ? "server" : "client"}`);
+        }
         process.stdout.write(scenarioToScript(scenario, { side, title, ...(profile ? { profile } : {}), ...(seed !== undefined ? { seed } : {}) }));
         return;
       }
