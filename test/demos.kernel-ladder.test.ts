@@ -80,6 +80,40 @@ function word(e: Trace["events"][number]): string {
   return e.type === "state" ? `${e.endpoint} ${e.from}>${e.to}` : `${e.from}>${e.to} ${e.flags.join(",")}`;
 }
 
+describe("kernelLadders: what the applications called, on the ladder's clock", () => {
+  const app: DemoResult["app"] = [
+    { t: K + 0.0065, endpoint: "client", call: "shutdown(SHUT_WR)", result: "ok" },
+    { t: K + 0.0078, endpoint: "server", call: "read()", result: "0 (EOF)" },
+    { t: K + 0.0296, endpoint: "client", call: "read()", result: "0 (EOF)" },
+  ];
+  const ladder = kernelLadders({ ...made([CAPTURE_TRACE]), app })[0]!;
+
+  it("shifts each call by the ladder's offset and places it after the events up to its time", () => {
+    const calls = ladder.trace.calls ?? [];
+    expect(calls.map((c) => [c.endpoint, c.call, c.result])).toEqual([
+      ["client", "shutdown(SHUT_WR)", "ok"], ["server", "read()", "0 (EOF)"], ["client", "read()", "0 (EOF)"],
+    ]);
+    expect(calls[0]!.t).toBeCloseTo(0.0065 + 0.00002, 9);
+    // Before the FIN (0.0066 on the capture's clock), after the server's ACK (0.0077), after the last ACK.
+    const before = (i: number) => ladder.trace.events.slice(0, calls[i]!.index).map(word).at(-1);
+    expect(before(0)).toBe("server SYN_RCVD>ESTABLISHED"); // the handshake done, the FIN not yet sent
+    expect(before(1)).toBe("client FIN_WAIT_1>FIN_WAIT_2");
+    expect(calls[2]!.index).toBe(ladder.trace.events.length);
+  });
+
+  it("draws them with { app: true }, and not without", () => {
+    expect(renderAsciiLadder(ladder.trace, { width: 80, app: true })).toContain("shutdown(SHUT_WR) -> ok");
+    expect(renderAsciiLadder(ladder.trace, { width: 80 })).not.toContain("shutdown(SHUT_WR)");
+  });
+
+  it("leaves calls off when the demo has several connections (a call names no connection)", () => {
+    const two = { ...CAPTURE_TRACE, name: "second" };
+    const ls = kernelLadders({ ...made([CAPTURE_TRACE, two], [...TRANSITIONS.slice(0, 10), ...TRANSITIONS.slice(0, 10).map((t) => ({ ...t, connection: 2 }))]), app });
+    expect(ls).toHaveLength(2);
+    for (const l of ls) expect(l.trace.calls).toBeUndefined();
+  });
+});
+
 describe("kernelLadders on a made-up demo", () => {
   const [ladder, ...others] = kernelLadders(made([CAPTURE_TRACE]));
 

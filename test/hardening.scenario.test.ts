@@ -100,8 +100,10 @@ describe("defect 7: a run records at most 100,000 trace events, and its ladder d
     expect(JSON.parse(json.out).trace).toHaveLength(MAX_TRACE_EVENTS);
     const ascii = cli(["simulate", "max.json"]);
     expect(ascii.code, ascii.err).toBe(0);
-    // Title, blank, heading, initial states, 2 + 3 × 99,999 rows, the foot, two blanks, final, "".
-    expect(ascii.out.split("\n")).toHaveLength(2 + 2 + 2 + 3 * 99_999 + 1 + 2 + 1 + 1);
+    // Title, blank, heading, initial states; 3 rows per segment (label, leaving arrow, arriving arrow)
+    // and one wrapped label (the first full-size segment's); the foot, the key and the numbering line,
+    // two blanks, final, "".
+    expect(ascii.out.split("\n")).toHaveLength(2 + 2 + 3 * 100_000 + 1 + 1 + 2 + 2 + 1 + 1);
     expect(ascii.out.endsWith("\nfinal: client ESTABLISHED, server ESTABLISHED\n")).toBe(true);
   });
 });
@@ -229,7 +231,7 @@ describe("defect 17: messages quote at most 80 characters of the input", () => {
     const r = cli(["simulate", "many.json"]);
     const lines = r.err.split("\n");
     expect(lines).toHaveLength(1 + 20 + 1 + 1);
-    expect(lines[1]).toBe('  steps.client[0].do: expected one of listen, connect, send, close, shutdown, abort, read, got "hangup"');
+    expect(lines[1]).toBe('  steps.client[0].do: expected one of listen, connect, send, close, shutdown, abort, read, reboot, got "hangup"');
     expect(lines[21]).toBe("  … and 4980 more errors");
     expect(r.code).toBe(2);
   });

@@ -107,6 +107,8 @@ describe("presets as scripts (simulate --format pkt)", () => {
   for (const name of PRESET_NAMES) {
     for (const side of ["server", "client"] as const) {
       for (const profile of ["linux", "rfc9293"] as const) {
+        // No socket call makes the endpoint under test lose its TCB silently: the export refuses it.
+        if (name === "peer-reboots" && side === "client") continue;
         it(`${name}, the ${side} under test, ${profile}: the exported script passes`, () => {
           const text = scenarioToScript(PRESETS[name].scenario, { side, profile });
           const run = ran(text, { file: `${name}.pkt`, profile });

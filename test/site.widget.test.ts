@@ -36,8 +36,8 @@ describe("widget model", () => {
     expect(last.explanation.at(-1)).toMatch(/^No more segments; at [\d.]+ s, client: TIME_WAIT → CLOSED\./);
   });
 
-  // Sequence numbers are the default seed's ISNs. Two segments reach the client at t = 0.1 (the ACK of its FIN and the server's data); the
-  // step for the ACK shows only what the ACK causes.
+  // Sequence numbers are the default seed's ISNs (absolute: the walk checks order, not numbering). With delayed ACK on,
+  // the server's ACK of the FIN goes out alone when its timer fires, before its data; each step shows only what its arrival causes.
   it("four-way-close (linux): each step shows what its arrival caused, in ladder order", () => {
     const trace = simulate("four-way-close", { profile: "linux" });
     expect(walk(trace)).toEqual([
@@ -50,7 +50,7 @@ describe("widget model", () => {
       "client → server: ACK seq=2693262069 ack=11749935  TIME_WAIT/CLOSED",
     ]);
     expect(widgetSteps(trace).map((s) => s.changes)).toEqual([0, 2, 3, 3, 3, 5, 6]);
-    expect(widgetSteps(trace).at(-1)!.explanation.at(-1)).toMatch(/^No more segments; at 60\.3 s, client: TIME_WAIT → CLOSED\./);
+    expect(widgetSteps(trace).at(-1)!.explanation.at(-1)).toMatch(/^No more segments; at 60\.8 s, client: TIME_WAIT → CLOSED\./);
   });
 
   // The server closes as soon as it reads EOF, so its ACK of the data, its ACK of the FIN and

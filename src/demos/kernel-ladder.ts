@@ -35,7 +35,7 @@
  */
 import type { TcpEvent } from "../fsm/events.js";
 import type { TcpState } from "../fsm/states.js";
-import type { EndpointName, Flag, SegmentRecord, StateChangeRecord, Trace, TraceEvent } from "../sim/trace.js";
+import type { AppCall, EndpointName, Flag, SegmentRecord, StateChangeRecord, Trace, TraceEvent } from "../sim/trace.js";
 import type { TraceSource } from "../trace/records.js";
 import type { DemoResult, DemoTransition } from "./types.js";
 
@@ -246,7 +246,29 @@ function connectionTransitions(result: Pick<DemoResult, "transitions">, connecti
  * from the transitions alone (no segments; times since the connection's first transition).
  * Empty when there is neither.
  */
-export function kernelLadders(result: Pick<DemoResult, "demo" | "transitions" | "traces" | "capture">): KernelLadder[] {
+export function kernelLadders(result: KernelLadderInput): KernelLadder[] {
+  const ladders = laddersOf(result);
+  // What the applications called (demo `app`) carries no connection number: it goes on the
+  // ladder only when the demo has one connection, on the same aligned clock as its transitions.
+  if (ladders.length !== 1 || !result.app || result.app.length === 0) return ladders;
+  const only = ladders[0]!;
+  return [{ ...only, trace: withCalls(only.trace, result.app, only.offset) }];
+}
+
+/** What kernelLadders reads of a demo result (`app` is optional: older results lack it). */
+export type KernelLadderInput = Pick<DemoResult, "demo" | "transitions" | "traces" | "capture"> & { readonly app?: DemoResult["app"] };
+
+function withCalls(trace: Trace, app: DemoResult["app"], offset: number): Trace {
+  const calls: AppCall[] = app.map((c) => {
+    const t = c.t + offset;
+    // Its place among the events: after everything the kernel did up to that instant.
+    const index = trace.events.filter((e) => e.t <= t).length;
+    return { t, endpoint: c.endpoint, call: c.call, result: c.result, index };
+  });
+  return { ...trace, calls };
+}
+
+function laddersOf(result: Pick<DemoResult, "demo" | "transitions" | "traces" | "capture">): KernelLadder[] {
   const captured = result.traces ?? [];
   if (captured.length > 0) {
     return captured.map((capture, i) => {
@@ -275,7 +297,7 @@ export function kernelLadders(result: Pick<DemoResult, "demo" | "transitions" | 
 }
 
 /** The kernel ladders' traces, one per connection, for renderAsciiLadder / renderSvgLadder. */
-export function kernelLadder(result: Pick<DemoResult, "demo" | "transitions" | "traces" | "capture">): Trace[] {
+export function kernelLadder(result: KernelLadderInput): Trace[] {
   return kernelLadders(result).map((l) => l.trace);
 }
 

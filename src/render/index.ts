@@ -5,3 +5,5 @@ export * from "./ladder-events.js";
 export * from "./ascii-ladder.js";
 export * from "./svg-ladder.js";
 export * from "./state-counts.js";
+export * from "./duplex-pipes.js";
+export * from "./path-diagram.js";

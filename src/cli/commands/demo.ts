@@ -38,6 +38,7 @@ interface DemoCliOptions {
   connections?: string;
   ipv6?: boolean;
   absolute?: boolean;
+  app?: boolean;
 }
 
 interface Drawn {
@@ -69,7 +70,7 @@ function laddersToDraw(result: DemoResult, ascii: boolean): Drawn[] {
   return traces.map((trace, i) => ({ heading: `captured connection ${i + 1} (states inferred from the segments)`, trace }));
 }
 
-function printLadders(result: DemoResult, format: LadderFormat, ascii: boolean, absolute: boolean): void {
+function printLadders(result: DemoResult, format: LadderFormat, ascii: boolean, absolute: boolean, app: boolean): void {
   const drawn = laddersToDraw(result, ascii);
   if (drawn.length === 0) {
     if (format === "ascii") process.stdout.write(formatDemoTable(result, ascii) + "\n" + formatKernelSequences(result, ascii));
@@ -78,14 +79,14 @@ function printLadders(result: DemoResult, format: LadderFormat, ascii: boolean, 
   }
   if (format === "svg") {
     const svgs = drawn.map((d, i) =>
-      ({ svg: renderSvgLadder(d.trace, { idPrefix: `kernel-ladder-${i + 1}`, title: `${result.title} (${result.demo}): ${d.heading}`, absolute }) }),
+      ({ svg: renderSvgLadder(d.trace, { idPrefix: `kernel-ladder-${i + 1}`, title: `${result.title} (${result.demo}): ${d.heading}`, absolute, app }) }),
     );
     process.stdout.write(stackSvgLadders(svgs) + "\n");
     return;
   }
   // The step table without the inferred capture ladder: the kernel ladder takes its place.
   const out = [formatDemoTable({ ...result, traces: [] }, ascii), formatKernelSequences(result, ascii)];
-  for (const d of drawn.slice(0, MAX_ASCII_LADDERS)) out.push(`${d.heading}:\n\n${renderAsciiLadder(d.trace, { width: LADDER_COLUMNS, absolute })}`);
+  for (const d of drawn.slice(0, MAX_ASCII_LADDERS)) out.push(`${d.heading}:\n\n${renderAsciiLadder(d.trace, { width: LADDER_COLUMNS, absolute, app })}`);
   // A pile-up has dozens of connections, all alike: the first few say it.
   if (drawn.length > MAX_ASCII_LADDERS) out.push(`(${drawn.length - MAX_ASCII_LADDERS} more connection(s) not drawn; --format svg draws every one)\n`);
   process.stdout.write(out.join("\n"));
@@ -102,6 +103,7 @@ export function registerDemo(program: Command): void {
     .option("--ascii", "7-bit output: ok/FAIL instead of ✓/✗")
     .option("--ipv6", "use ::1 instead of 127.0.0.1")
     .option("--absolute", "with --format: sequence numbers as on the wire (default: relative to each side's ISN)")
+    .option("--app", "with --format: what each application called and got back, beside the segments (one-connection demos)")
     .option("--connections <n>", `time-wait-pileup: how many connections (1..${MAX_PILEUP}, default 50)`)
     .action(async (name: string, opts: DemoCliOptions) => {
       if (name === "list") {
@@ -136,7 +138,7 @@ export function registerDemo(program: Command): void {
         ...(connections !== undefined && { connections }),
       });
       if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
-      else if (format !== undefined) printLadders(result, format, opts.ascii ?? false, opts.absolute === true);
+      else if (format !== undefined) printLadders(result, format, opts.ascii ?? false, opts.absolute === true, opts.app === true);
       else process.stdout.write(formatDemoTable(result, opts.ascii ?? false) + "\n" + formatKernelSequences(result, opts.ascii ?? false));
       if (!result.ok) process.exitCode = 1;
     });

@@ -10,7 +10,7 @@ import { PRESETS, PRESET_NAMES, isPresetName, scenarioOf, simulate } from "../..
 import type { LinkRule, PresetName, Trace } from "../../sim/index.js";
 import { renderSvgLadder } from "../../render/svg-ladder.js";
 import { renderStateDiagram } from "../../render/state-diagram.js";
-import { segmentLabel } from "../../render/ladder-events.js";
+import { relativeNumbers, segmentLabel } from "../../render/ladder-events.js";
 import { dropRuleFor, segmentsOf, widgetSteps, withRules } from "./widget-model.js";
 import type { WidgetStep } from "./widget-model.js";
 
@@ -120,11 +120,13 @@ class Widget {
     this.ladder.innerHTML = renderSvgLadder(this.trace, { idPrefix: `${this.id}-ladder`, title: `Ladder diagram: ${PRESETS[this.preset].title}` });
     this.diagram.innerHTML = renderStateDiagram({ idPrefix: `${this.id}-fsm`, title: "TCP state diagram, with each side's current state marked" });
     const segments = segmentsOf(this.trace);
+    // The same numbering as the ladder beside it: relative to each side's ISN.
+    const numbers = relativeNumbers(this.trace);
     this.dropChoice.replaceChildren(
       ...segments.map((s, i) => {
         const lost = s.dropped ? " (lost)" : "";
         const again = s.retransmission ? " (retransmission)" : "";
-        const option = el("option", { value: String(i) }, `${i + 1}. ${s.from} → ${s.to}: ${segmentLabel(s)}${again}${lost}`);
+        const option = el("option", { value: String(i) }, `${i + 1}. ${s.from} → ${s.to}: ${segmentLabel(s, numbers)}${again}${lost}`);
         option.disabled = s.dropped;
         return option;
       }),
