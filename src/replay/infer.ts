@@ -178,7 +178,11 @@ export function inferStates(
     else if (syn) apply(to, has(s, "ACK") ? "RCV_SYN_ACK" : "RCV_SYN");
     else if (fin && receiver.finSeq === null && crossesNextFin(index, to === "client", (s.seq + s.len + (syn ? 1 : 0)) >>> 0)) {
       receiver.crossingFin = { index, ack: has(s, "ACK") ? s.ack : null };
-    } else if (fin) apply(to, acksFin ? "RCV_FIN_ACK_OF_FIN" : "RCV_FIN");
+    } else if (fin) {
+      // A FIN that acknowledges our FIN *for the first time* is the merged FIN+ACK; once our FIN
+      // was acknowledged (FIN_WAIT_2, TIME_WAIT) it is a plain FIN, as the simulator names it.
+      apply(to, acksFin && !receiver.finAcked ? "RCV_FIN_ACK_OF_FIN" : "RCV_FIN");
+    }
     else {
       const newAck = acksFin && !receiver.finAcked;
       if (newAck) apply(to, "RCV_ACK_OF_FIN");
