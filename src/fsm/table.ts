@@ -587,7 +587,7 @@ const TIME_WAIT_TIMEOUT: EventColumn = {
   SYN_RCVD: NO_TIMER("2MSL timer"), ESTABLISHED: NO_TIMER("2MSL timer"), FIN_WAIT_1: NO_TIMER("2MSL timer"),
   FIN_WAIT_2: NO_TIMER("2MSL timer"), CLOSE_WAIT: NO_TIMER("2MSL timer"), CLOSING: NO_TIMER("2MSL timer"),
   LAST_ACK: NO_TIMER("2MSL timer"),
-  TIME_WAIT: go("CLOSED", [], "§3.10.8", "2MSL has passed: old duplicates are gone, the TCB is deleted."),
+  TIME_WAIT: go("CLOSED", [], "§3.10.8", "2MSL has passed (the wait designed to outlast old duplicates, if none lives longer than MSL): the TCB is deleted."),
 };
 
 const FIN_WAIT_2_TIMEOUT: EventColumn = {
