@@ -50,6 +50,9 @@ const CHECKS: Record<string, (text: string, nb: Notebook) => void> = {
     expect(text).toMatch(/④ ACK of that FIN +client → server ACK +seq=u\+1 ack=v\+1/);
     expect(text).toMatch(/the server sent [1-9]\d* bytes after the client's FIN/);
     expect(text).toContain("Right: the client sent the first FIN (wave ①, the active closer), and the server then sent 600 bytes");
+    // The applications' calls on the ladder: the server's read() returns 0 when the FIN arrives.
+    expect(text).toMatch(/\|\s+read\(\) -> 0 \(EOF\)\s+\| *\n\s+[\d.]+\s+\|\s+② ACK/);
+    expect(text).toContain("Right: FIN_WAIT_1 on data whose ACK does not cover our FIN stays in FIN_WAIT_1");
     for (const s of ["ESTABLISHED → FIN_WAIT_1", "FIN_WAIT_1 → FIN_WAIT_2", "FIN_WAIT_2 → TIME_WAIT", "CLOSE_WAIT → LAST_ACK", "LAST_ACK → CLOSED"]) {
       expect(text).toContain(s);
     }
@@ -61,11 +64,15 @@ const CHECKS: Record<string, (text: string, nb: Notebook) => void> = {
     expect(text).toContain("<svg");
     expect(text).toMatch(/CLOSED \|  RST, ACK seq=/);
     expect(text).toMatch(/100 ms +request\+response +4 +4 /);
+    expect(text).toContain("Right: 4 segments in the simulator (linux profile)");
+    expect(text).toMatch(/close\(\) -> 0  \| LAST_ACK\n\s+\|\s+②③ FIN, ACK/);
   },
   "03-state-machine.ipynb": (text) => {
     expect(text).toContain("286 rows = 11 states × 26 events");
     expect(text).toContain('data-state="CLOSING"');
     expect(text).toContain("| FIN_WAIT_1 | rcv FIN | CLOSING | ACK |");
+    expect(text).toContain("window.pkt (RFC 5961 on): passed, every line matched");
+    expect(text).toContain("three-rsts.pkt (RFC 793's rules): FAILED at line 11");
     expect(text).toContain("<tr><td>CLOSING</td><td>rcv ACK</td><td>CLOSING</td>");
     expect(text).toContain("SYN_RCVD: RCV_RST → LISTEN [if passiveOpen]");
     expect(text).toContain("CLOSED: RCV_SYN, RCV_SYN_ACK, RCV_ACK, RCV_FIN, RCV_DATA, RCV_NO_ACK → CLOSED sends RST");

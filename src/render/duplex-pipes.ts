@@ -1,8 +1,9 @@
 /**
  * Full duplex as a picture: a TCP connection is two independent byte streams, one in each
- * direction (RFC 9293 §2.2, §3.1), and a FIN ends only the stream of the side that sends it
- * (§3.6). Drawn as two pipes; a pipe closed by a FIN gets a cap and a label, which is the
- * half-close of RFC 9293 §3.6 ("half-closed" connection) and of shutdown(SHUT_WR).
+ * direction (RFC 9293 §3.6: "the notion of closing a full-duplex connection"), and a FIN
+ * ends only the stream of the side that sends it (§3.6). Drawn as two pipes; a pipe closed by
+ * a FIN gets a cap and a label, which is the half-close of RFC 9293 §3.6 ("half-closed"
+ * connection) and of shutdown(SHUT_WR).
  * Pure: a string of SVG, no Node imports.
  */
 import { escapeXml, num, safeId, svgHead } from "./svg-util.js";

@@ -58,7 +58,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     anchor: "four-tuple",
     aliases: ["4-tuples", "socket pair"],
     definition:
-      "The local address, local port, remote address and remote port: together they name one connection (RFC 9293 §2.7: a pair of sockets identifies a connection). Two connections at the same time can never share all four.",
+      "The local address, local port, remote address and remote port: together they name one connection (RFC 9293 §3.4.1: \"A connection is defined by a pair of sockets\"). Two connections at the same time can never share all four.",
   },
   {
     term: "TCB",

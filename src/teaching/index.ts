@@ -5,3 +5,4 @@ export * from "./errno.js";
 export * from "./trace-helpers.js";
 export * from "./time-wait.js";
 export * from "./cheat-sheet.js";
+export * from "./segment-play.js";

@@ -102,7 +102,7 @@ export const EXERCISES_01: readonly Exercise<never>[] = [
     form: "calculate",
     question:
       "The client's FIN carries seq = u; the server's FIN carries seq = v. What seq and ack does the client's last ACK (wave ④) carry, written with u and v?",
-    expects: `an object such as { seq: "u", ack: "v+1" } (u or v, plus or minus a count)`,
+    expects: `an object such as { seq: "v", ack: "u" } (u or v, plus or minus a count)`,
     read: readRelativePair,
     judge(answer) {
       const w = wave4Relative();
@@ -127,24 +127,28 @@ export const EXERCISES_01: readonly Exercise<never>[] = [
     id: "01.2",
     kind: "reasoning",
     form: "predict-the-state",
-    question: "The client is in FIN_WAIT_1 and receives the server's bare ACK of its FIN (wave ②, no FIN in it). Predict the client's next state.",
+    question:
+      "The client has sent its FIN and is in FIN_WAIT_1. Before the server's ACK of that FIN comes back, a segment from the server arrives with 100 bytes of data, sent before the FIN reached the server: its ACK field does not cover the client's FIN. Predict the client's state after it.",
     expects: `a state name such as "CLOSE_WAIT"`,
     read: readState,
     judge(answer) {
-      const { outcome } = decide("FIN_WAIT_1", "RCV_ACK_OF_FIN", "linux", {});
+      // The data segment is RCV_DATA: its ACK covers data, not the FIN, so RCV_ACK_OF_FIN does not apply.
+      const { outcome } = decide("FIN_WAIT_1", "RCV_DATA", "linux", {});
       const next = outcome.kind === "transition" ? outcome.next : "FIN_WAIT_1";
-      const ref = outcome.kind === "transition" ? `${outcome.ref}. ${outcome.note}` : outcome.ref;
-      return { correct: answer === next, explanation: `FIN_WAIT_1 on a bare ACK of our FIN goes to ${next} (${ref})` };
+      const why = outcome.kind === "transition" ? ` (RFC 9293 ${outcome.ref}). ${outcome.note}` : ` (RFC 9293 ${outcome.ref}).`;
+      const ofFin = decide("FIN_WAIT_1", "RCV_ACK_OF_FIN", "linux", {}).outcome;
+      const later = ofFin.kind === "transition" ? ` Only an ACK that covers the FIN moves it on, to ${ofFin.next} (RFC 9293 ${ofFin.ref}).` : "";
+      return { correct: answer === next, explanation: `FIN_WAIT_1 on data whose ACK does not cover our FIN ${next === "FIN_WAIT_1" ? "stays in" : "goes to"} ${next}${why}${later}` };
     },
-    solution: "FIN_WAIT_2",
-    hint: "The client's own direction is now confirmed closed. What is it still waiting for from the server?",
+    solution: "FIN_WAIT_1",
+    hint: "FIN_WAIT_1 is waiting for one particular thing. Does this segment bring it? And is the client still allowed to receive?",
     misconceptions: [
       {
-        answers: ["TIME_WAIT"],
-        says: "That is where the client goes when the ACK arrives together with the server's FIN (the three-segment close). This ACK carries no FIN: the server has not finished.",
+        answers: ["FIN_WAIT_2"],
+        says: "Not every ACK moves the client on: the one it waits for must acknowledge the FIN itself, and this segment's ACK field stops short of it.",
       },
-      { answers: ["CLOSE_WAIT"], says: "CLOSE_WAIT is the passive closer's state: it received a FIN. The client received only an ACK." },
-      { answers: ["CLOSED"], says: "The server's direction is still open; the client cannot forget the connection while data may still come." },
+      { answers: ["CLOSE_WAIT"], says: "CLOSE_WAIT is the state of a side that received a FIN. This segment carries data, not a FIN." },
+      { answers: ["CLOSED", "TIME_WAIT"], says: "The server has not even seen the client's FIN yet, let alone sent its own: the close has barely begun." },
     ],
   }),
   defineExercise<CaptureReading>({

@@ -7,6 +7,7 @@ import { decide } from "../../fsm/machine.js";
 import type { TcpState } from "../../fsm/states.js";
 import { PROFILES } from "../../fsm/profiles.js";
 import { simulate } from "../../sim/simulate.js";
+import { PRESETS } from "../../sim/presets.js";
 import { validateScenario, type Scenario } from "../../sim/scenario.js";
 import { closeWaves } from "../../teaching/trace-helpers.js";
 import { defineExercise, type Exercise, type Read } from "../engine.js";
@@ -43,13 +44,19 @@ export function simulatedCloseSegments(afterMs: number): number {
   return closeWaves(simulate(delayedAckScenario(afterMs))).segmentsFromFirstFin;
 }
 
+/** The three-way-close preset with one change: the server acknowledges at once (delayed ACK off). */
+export function withoutServerDelayedAck(): Scenario {
+  const s = PRESETS["three-way-close"].scenario;
+  return { ...s, endpoints: { ...s.endpoints, server: { ...s.endpoints.server, delayedAck: false } } };
+}
+
 export interface ClosePrediction {
   readonly after10ms: number;
   readonly after100ms: number;
 }
 
 function readPrediction(raw: unknown): Read<ClosePrediction> {
-  const shape = "an object such as { after10ms: 4, after100ms: 4 }";
+  const shape = "an object such as { after10ms: 4, after100ms: 3 }";
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { ok: false, problem: `that is not ${shape}.` };
   const o = raw as Record<string, unknown>;
   const a = readInteger(o.after10ms);
@@ -63,23 +70,24 @@ export const EXERCISES_02: readonly Exercise<never>[] = [
     id: "02.1",
     kind: "reasoning",
     form: "calculate",
-    question: "How many segments, from the first FIN to the end, does the three-way-close preset put on the wire?",
+    question:
+      "Take the three-way-close preset and switch the server's delayed ACK off, nothing else. How many segments, from the first FIN to the end, does the close put on the wire?",
     expects: "a whole number",
     read: readInteger,
     judge(answer) {
-      const c = closeWaves(simulate("three-way-close", { profile: "linux" }));
-      const merged = c.mergedAckFin ? "the server's ACK of the client's FIN rides on the server's own FIN" : "the server's ACK and FIN travel separately";
+      const c = closeWaves(simulate(withoutServerDelayedAck(), { profile: "linux" }));
+      const merged = c.mergedAckFin ? "the server's ACK of the client's FIN still rides on its own FIN" : "the server acknowledges the FIN the moment it arrives, before its application has read EOF, so its FIN follows in a segment of its own";
       return {
         correct: answer === c.segmentsFromFirstFin,
-        explanation: `${c.segmentsFromFirstFin} segments: ${merged}, so the four messages (two FINs, two ACKs) need ${c.segmentsFromFirstFin} segments.`,
+        explanation: `${c.segmentsFromFirstFin} segments in the simulator (linux profile): ${merged}; the four messages (two FINs, two ACKs) need ${c.segmentsFromFirstFin} segments.`,
       };
     },
-    solution: 3,
-    hint: "Count messages first (how many FINs, how many ACKs of a FIN), then ask which two can share one segment here.",
+    solution: 4,
+    hint: "Without delayed ACK, when does the server's kernel send the ACK of the FIN, and when does its application's close() happen?",
     misconceptions: [
       {
-        answers: [4],
-        says: "Four is the number of messages; here two of them share one segment, because the server closed before its delayed ACK went out.",
+        answers: [3],
+        says: "The server still closes at once, but \"at once\" comes after its kernel has received the FIN; with delayed ACK off, the ACK does not wait for anything.",
       },
       { answers: [2], says: "Each FIN needs an acknowledgement, and the last ACK cannot ride on anything: nothing follows it." },
     ],
@@ -110,7 +118,7 @@ export const EXERCISES_02: readonly Exercise<never>[] = [
     form: "predict-then-run",
     question:
       "On Linux, after a 100-byte request and response, the client calls shutdown(SHUT_WR). Predict how many segments the close takes (from the client's FIN on) when the server closes 10 ms, and when it closes 100 ms, after reading EOF.",
-    expects: "an object such as { after10ms: 4, after100ms: 4 }",
+    expects: "an object such as { after10ms: 4, after100ms: 3 }",
     read: readPrediction,
     judge(answer) {
       const s10 = simulatedCloseSegments(10);

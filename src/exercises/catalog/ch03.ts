@@ -103,7 +103,7 @@ const ex1 = defineExercise<Side[]>({
   kind: "reasoning",
   form: "choose",
   question: "Both applications call close() at the same moment and the two FINs cross. Which endpoints go through TIME_WAIT?",
-  expects: 'a list of "client", "server", or "neither", e.g. ["server"]',
+  expects: 'a list of "client", "server", or "neither", e.g. ["neither"]',
   read: readChoices(SIDES),
   judge: (answer) => {
     const trace = simultaneousClose();
