@@ -9,7 +9,6 @@ import { registerCatalog } from "../src/exercises/catalog/index.js";
 import { getExercise, judgeAnswer, resetTries } from "../src/exercises/engine.js";
 import { CAPTURE_05_1, CAPTURE_05_2, closeFacts, probeCloseWaitLeak, registerKernelExercises, KERNEL_EXERCISES } from "../src/exercises/kernel/index.js";
 import { LEAK_PROBE_REQUESTS } from "../src/exercises/kernel/leak-probe.js";
-import { HALF_CLOSE_REPLY_BYTES } from "../src/demos/half-close.js";
 import { UNREAD_BYTES } from "../src/demos/close-unread-data.js";
 
 registerCatalog();
@@ -34,20 +33,23 @@ const silent = (s: net.Socket): void => {
 };
 
 describe("the shipped captures, read by the library", () => {
-  it("05-close-unread-data.pcap: the client ends with a RST after acknowledging the server's bytes", async () => {
+  it("05-capture-a.pcap (close-unread-data demo): the client ends with a RST after acknowledging the server's bytes", async () => {
     const f = await closeFacts(CAPTURE_05_1);
     expect(f.firstClose).toMatchObject({ by: "client", kind: "RST", seq: 1, ack: UNREAD_BYTES + 1 });
-    expect(f.rst).toEqual({ by: "client", receivedBefore: UNREAD_BYTES, finBefore: false });
+    expect(f.rst).toEqual({ by: "client", receivedBefore: UNREAD_BYTES, finBefore: false, openedBefore: true });
     expect(f.bytesAfterFirstFin).toBe(0);
     expect(f.listing.length).toBe(f.segments);
   });
 
-  it("05-half-close.pcap: the server sends its reply after the client's FIN", async () => {
+  it("05-capture-b.pcap (abort-rst demo): handshake, then the client's RST with nothing received", async () => {
     const f = await closeFacts(CAPTURE_05_2);
-    expect(f.firstClose?.by).toBe("client");
-    expect(f.firstClose?.kind).toBe("FIN");
-    expect(f.bytesAfterFirstFin).toBe(HALF_CLOSE_REPLY_BYTES);
-    expect(f.rst).toBeNull();
+    expect(f.segments).toBe(4);
+    expect(f.firstClose).toMatchObject({ by: "client", kind: "RST", seq: 1, ack: 1 });
+    expect(f.rst).toEqual({ by: "client", receivedBefore: 0, finBefore: false, openedBefore: true });
+  });
+
+  it("the capture files are named neutrally: no answer in a file name", () => {
+    for (const f of [CAPTURE_05_1, CAPTURE_05_2]) expect(f).toMatch(/05-capture-[a-z]\.pcap$/);
   });
 });
 
@@ -62,16 +64,36 @@ describe("chapter 05's kernel exercises", () => {
     }
   });
 
-  it("05.1 and 05.2: wrong answers are wrong, with the known misconception", async () => {
-    resetTries();
-    const a = await judgeAnswer("05.1", "server RST");
-    expect(a.correct).toBe(false);
-    expect(a.misconception).toBeDefined();
-    const b = await judgeAnswer("05.2", 0);
-    expect(b.correct).toBe(false);
-    expect(b.misconception).toBeDefined();
+  it("05.1 and 05.2: every wrong choice is wrong, with a misconception that names no choice", async () => {
+    const cases: [string, readonly string[]][] = [
+      ["05.1", ["client FIN", "server FIN", "server RST"]],
+      ["05.2", ["unread data", "no connection"]],
+    ];
+    for (const [id, wrong] of cases) {
+      const e = getExercise(id);
+      for (const w of wrong) {
+        resetTries();
+        const a = await judgeAnswer(id, w);
+        expect(a.correct, `${id} ${w}`).toBe(false);
+        expect(a.misconception, `${id} ${w}`).toBeDefined();
+        const says = e.misconceptions.find((m) => m.answers.includes(w as never))?.says ?? "";
+        // The feedback must not name the right answer, nor rule other choices out by name.
+        expect(says, `${id} ${w}`).not.toContain(String(e.solution));
+        for (const other of wrong.filter((o) => o !== w)) expect(says.includes(`"${other}"`), `${id} ${w} names ${other}`).toBe(false);
+      }
+    }
     resetTries();
   });
+
+  it("05.3: the explanation gives the CLOSE_WAIT count before (the exercise's leaky handler) and after (the answer)", async () => {
+    const e = getExercise("05.3");
+    const read = e.read((getExercise("05.3").solution as { handler: unknown }).handler);
+    if (read.ok !== true) throw new Error("read failed");
+    const j = await e.judge(read.value);
+    const rejected = Array.from({ length: 6 }, (_, i) => LEAK_PROBE_REQUESTS[i % LEAK_PROBE_REQUESTS.length]).filter((r) => !r?.startsWith("GET ")).length;
+    expect(j.correct).toBe(true);
+    expect(j.explanation).toContain(`before (the leaky handler): ${rejected} of 6 stuck in CLOSE_WAIT; after (yours): 0 of 6`);
+  }, 15000);
 
   it("05.3: unanswered prints the neutral prompt; a non-function is the wrong shape", async () => {
     expect((await judgeAnswer("05.3", undefined)).status).toBe("unanswered");

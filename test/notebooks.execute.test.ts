@@ -129,6 +129,8 @@ const CHECKS: Record<string, (text: string, nb: Notebook) => void> = {
     // Leaky vs fixed code, both run against the kernel.
     expect(text).toMatch(/leaky: 6 clients sent a request and half-closed; CLOSE_WAIT on port \d+: 6 right after/);
     expect(text).toMatch(/fixed: 6 clients sent a request and half-closed; CLOSE_WAIT on port \d+: 0 right after, 0 half a second later/);
+    // Exercise 05.3's judge: the leaky handler before, the fixed one after, both on the kernel.
+    expect(text).toContain("before (the leaky handler): 2 of 6 stuck in CLOSE_WAIT; after (yours): 0 of 6");
     // With capture the real ladder is drawn; without, the notebook says why.
     expect(text).toMatch(/capture works here|capture is not available here: /);
   },

@@ -33,14 +33,26 @@ describe("ERRNO_TABLE", () => {
   });
 });
 
-describe("exercise 05.4 (a peer that rebooted)", () => {
+describe("exercise 05.4 (writing after a reset)", () => {
   const ex = EXERCISES_05.find((e) => e.id === "05.4");
-  it("exists and its solution follows the transition table", () => {
+  it("exists and its solution follows the transition table and the errno table", () => {
     expect(ex).toBeDefined();
-    const peer = decide("CLOSED", "RCV_DATA", "linux").outcome;
-    expect(peer.kind === "transition" && peer.send.includes("RST")).toBe(true);
+    const reset = decide("ESTABLISHED", "RCV_RST", "linux").outcome;
+    expect(reset.kind === "transition" && reset.next).toBe("CLOSED");
     const judge = (a: string) => ex?.judge(a as never);
-    expect(judge("ECONNRESET")).toMatchObject({ correct: true });
-    for (const wrong of ["ETIMEDOUT", "EOF", "ECONNREFUSED", "EPIPE"]) expect(judge(wrong)).toMatchObject({ correct: false });
+    expect(judge("EPIPE")).toMatchObject({ correct: true });
+    expect(ex?.solution).toBe("EPIPE");
+    for (const wrong of ["10", "ECONNRESET", "ETIMEDOUT", "EOF"]) expect(judge(wrong)).toMatchObject({ correct: false });
+    // The explanation quotes the errno table's row, computed, not typed in.
+    const row = ERRNO_TABLE.find((e) => e.name === "EPIPE");
+    expect((judge("EPIPE") as { explanation: string }).explanation).toContain(row?.when ?? "?");
+  });
+
+  it("each wrong choice has its own misconception, naming neither the answer nor another choice", () => {
+    const choices = ["10", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EOF"];
+    for (const m of ex?.misconceptions ?? []) {
+      for (const c of choices.filter((c) => !(m.answers as readonly string[]).includes(c))) expect(m.says, `${String(m.answers)} names ${c}`).not.toContain(c);
+    }
+    expect((ex?.misconceptions ?? []).flatMap((m) => m.answers as readonly string[]).sort()).toEqual(["10", "ECONNRESET", "EOF", "ETIMEDOUT"]);
   });
 });

@@ -12,6 +12,10 @@ import {
 import { countByState } from "../src/parse/count.js";
 import { parseSs } from "../src/parse/ss.js";
 import { EXERCISES_07 } from "../src/exercises/catalog/ch07.js";
+import { PURE_EXERCISES } from "../src/exercises/catalog/index.js";
+import type { Assessment, Exercise } from "../src/exercises/engine.js";
+import { simulate } from "../src/sim/simulate.js";
+import type { SegmentRecord } from "../src/sim/trace.js";
 
 const has = (cmd: string): boolean => {
   try {
@@ -125,5 +129,73 @@ describe("chapter 07's self-test", () => {
     expect(ids.length).toBeGreaterThanOrEqual(10);
     expect(ids).toEqual(ids.map((_, i) => `07.${i + 1}`));
     expect(EXERCISES_07.some((e) => ["diagnostic", "transfer"].includes((e as { kind: string }).kind))).toBe(true);
+  });
+
+  const byId = (id: string): Exercise<unknown> => {
+    const e = EXERCISES_07.find((x) => (x as { id: string }).id === id);
+    if (!e) throw new Error(`no ${id}`);
+    return e as unknown as Exercise<unknown>;
+  };
+  const judge = (e: Exercise<unknown>, answer: unknown): Assessment => e.judge(answer) as Assessment;
+
+  it("every solution is judged right, and every misconception's answers wrong, by the library", () => {
+    for (const raw of EXERCISES_07) {
+      const e = raw as unknown as Exercise<unknown>;
+      expect(judge(e, e.solution).correct, `${e.id} solution`).toBe(true);
+      for (const m of e.misconceptions) for (const a of m.answers) expect(judge(e, a).correct, `${e.id} ${JSON.stringify(a)}`).toBe(false);
+    }
+  });
+
+  it("no misconception text names the answer (each explains its own belief, without eliminating the others)", () => {
+    for (const raw of EXERCISES_07) {
+      const e = raw as unknown as Exercise<unknown>;
+      if (typeof e.solution !== "string") continue;
+      for (const m of e.misconceptions) expect(m.says, `${e.id} ${JSON.stringify(m.answers)}`).not.toMatch(new RegExp(`\\b${e.solution.replace(/[-]/g, "\\-")}\\b`));
+    }
+  });
+
+  it("repeats no earlier chapter's question", () => {
+    const earlier = PURE_EXERCISES.filter((e) => !e.id.startsWith("07.")).map((e) => e.question.toLowerCase());
+    for (const raw of EXERCISES_07) {
+      const q = (raw as { question: string }).question.toLowerCase();
+      expect(earlier, (raw as { id: string }).id).not.toContain(q);
+    }
+    // The four the audit found repeated (03.1, 02.2, 00.1, 02.1) are gone: no 07 question is about
+    // the simultaneous close's TIME_WAIT, FIN_WAIT_1 on FIN+ACK, the half-close's closed direction,
+    // or the three-way close's segment count.
+    const all = EXERCISES_07.map((e) => (e as { question: string }).question).join("\n");
+    for (const gone of ["simultaneous-close", "three-way-close", "half-close preset", "FIN_WAIT_1 receives", "EADDRNOTAVAIL"]) expect(all).not.toContain(gone);
+  });
+
+  it("07.1: the client's state when the retransmitted FIN arrives is read from the simulator", () => {
+    const t = simulate("lost-final-ack", { profile: "linux" });
+    const fin = t.events.find((e): e is SegmentRecord => e.type === "segment" && e.from === "server" && e.flags.includes("FIN") && e.retransmission);
+    expect(fin?.arrives).toBeGreaterThan(0);
+    const before = t.events.filter((e) => e.type === "state" && e.endpoint === "client" && e.t < (fin?.arrives ?? 0));
+    const last = before.at(-1);
+    expect(last?.type === "state" && last.to).toBe("TIME_WAIT");
+    expect(judge(byId("07.1"), "TIME_WAIT").explanation).toContain(`arrives at ${(fin?.arrives ?? 0).toFixed(2)} s`);
+  });
+
+  it("07.3: the FIN copies are counted in the lost-fin trace (one dropped, one retransmitted)", () => {
+    const t = simulate("lost-fin", { profile: "linux" });
+    const fins = t.events.filter((e): e is SegmentRecord => e.type === "segment" && e.from === "client" && e.flags.includes("FIN"));
+    expect(fins.map((f) => [f.dropped, f.retransmission])).toEqual([[true, false], [false, true]]);
+    expect(judge(byId("07.3"), fins.length).correct).toBe(true);
+  });
+
+  it("07.7: the overflow rate is the closing rate minus what expiry frees (buckets / TIME_WAIT length)", () => {
+    const e = byId("07.7");
+    expect(e.solution).toBe(500 - 6000 / 60);
+    expect(judge(e, 400).correct).toBe(true);
+    expect(judge(e, 400).explanation).toContain("6000 / 60 s = 100.0 sockets expire per second");
+    for (const wrong of [0, 500, 100, 30000]) expect(judge(e, wrong).correct, String(wrong)).toBe(false);
+  });
+
+  it("07.12: connect() to a closed port is ECONNREFUSED, from the table and the errno table", () => {
+    const r = judge(byId("07.12"), "ECONNREFUSED");
+    expect(r.correct).toBe(true);
+    expect(r.explanation).toContain("SYN_SENT to CLOSED");
+    expect(r.explanation).toContain("The SYN was answered by a RST");
   });
 });

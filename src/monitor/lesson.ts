@@ -23,6 +23,7 @@ import { evaluateRules, type Thresholds } from "./rules.js";
 import type { StateCountSample } from "../render/state-counts.js";
 import { formatSeconds, type TraceRecord } from "../trace/records.js";
 import type { Anomaly, SystemFacts } from "./types.js";
+import type { DemoSegment } from "../demos/types.js";
 
 // ---------------------------------------------------------------------------------------------
 // Spellings
@@ -529,4 +530,138 @@ export function renderTraceVsPolling(traced: readonly TraceRecord[] | null, seen
       return `${s.padEnd(12)} ${cell(e, 16)} ${cell(l, 21)} ${cell(String(caught[s] ?? 0), 18)}`;
     }),
   ].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chapter 06's two live stories (steps 4 and 5), so that their cells read as steps
+
+export interface BuggyServerSeries {
+  /** The server's port. */
+  readonly port: number;
+  /** One sample per `intervalMs`: seconds since the first sample, counts on the port. */
+  readonly series: readonly StateCountSample[];
+  /** The samples (1-based) in which the close-wait-pileup rule fired. */
+  readonly closeWaitFired: readonly number[];
+}
+
+/**
+ * Step 4's story, sampled with `runSampler` from /proc every `intervalMs` (`count` samples,
+ * CLOSE_WAIT threshold lowered to 2): after sample 3, `clients` clients connect to a server that
+ * closes only every other connection once the client's FIN has arrived (the forgotten ones sit in
+ * CLOSE_WAIT: RFC 9293 §3.3.2, no timer ends it); after sample 8 every client closes; after
+ * sample 14 the server closes the ones it forgot. Each action waits (`settle`) until the kernel
+ * shows its result, so each phase is seen by several samples whatever the machine's load.
+ * Everything opened is closed before it returns (TIME_WAIT sockets stay, by design).
+ */
+export async function sampleBuggyServer(opts: { readonly intervalMs?: number; readonly count?: number; readonly clients?: number } = {}): Promise<BuggyServerSeries> {
+  const { runSampler } = await import("./sampler.js");
+  const clients = opts.clients ?? 8;
+  const half = Math.floor(clients / 2);
+  const forgotten: Socket[] = [];
+  const buggy = await listenLocal((s, index) => {
+    s.resume();
+    s.on("end", () => (index % 2 === 0 ? s.end() : forgotten.push(s))); // the bug: odd ones are never closed
+  }, { allowHalfOpen: true });
+  const series: StateCountSample[] = [];
+  const closeWaitFired: number[] = [];
+  let t0 = 0;
+  try {
+    await runSampler({
+      source: "proc", intervalMs: opts.intervalMs ?? 200, count: opts.count ?? 20, filter: { port: buggy.port }, thresholds: { closeWait: 2 },
+      async onSnapshot(snap, _series, sample) {
+        if (series.length === 0) t0 = sample.takenAt;
+        series.push({ t: (sample.takenAt - t0) / 1000, counts: snap.counts });
+        if (snap.anomalies.some((a) => a.rule === "close-wait-pileup")) closeWaitFired.push(series.length);
+        if (series.length === 3) {
+          await connectMany(buggy, clients);
+          await settle(buggy.port, { ESTABLISHED: 2 * clients });
+        } else if (series.length === 8) {
+          for (const c of buggy.clients) c.end();
+          await settle(buggy.port, { ESTABLISHED: 0, TIME_WAIT: clients - half, CLOSE_WAIT: half, FIN_WAIT_2: half, LAST_ACK: 0 });
+        } else if (series.length === 14) {
+          for (const s of forgotten) s.end();
+          await settle(buggy.port, { TIME_WAIT: clients, CLOSE_WAIT: 0, FIN_WAIT_2: 0, LAST_ACK: 0 });
+        }
+      },
+    });
+  } finally {
+    await shutdownLocal(buggy);
+  }
+  return { port: buggy.port, series, closeWaitFired };
+}
+
+export interface TraceVsPollingStory {
+  /** The server's port. */
+  readonly port: number;
+  /** How many connections the story made. */
+  readonly connections: number;
+  /** The clients' ports, in order (a closed socket forgets its own). */
+  readonly clientPorts: readonly number[];
+  /** What polling caught, per end (see pollStatesUntil). */
+  readonly seenByPolling: ReadonlyMap<string, ReadonlySet<TcpState>>;
+  /** The kernel trace's records on the port; null when tracing was not possible here. */
+  readonly traced: readonly TraceRecord[] | null;
+  /** Why there is no trace, and how to get one (only when `traced` is null). */
+  readonly noTrace?: { readonly missing: string; readonly fix: string };
+}
+
+/**
+ * Step 5's story, watched two ways at once: `connections` clients connect, send their FIN 100 ms
+ * later, and the server closes 20 ms after each FIN; meanwhile `pollStatesUntil` polls /proc every
+ * `pollMs` and the kernel's own tracepoint (`sock:inet_sock_set_state`, through
+ * `startKernelTrace`; root only) records every change. Everything opened is closed (and the
+ * trace instance removed) before it returns.
+ */
+export async function traceVsPollingStory(opts: { readonly connections?: number; readonly pollMs?: number } = {}): Promise<TraceVsPollingStory> {
+  const { startKernelTrace } = await import("../trace/session.js");
+  const connections = opts.connections ?? 8;
+  const started = startKernelTrace({ keep: true });
+  const kernelTrace = started.ok === true ? started.trace : null;
+  const story = await listenLocal((s) => {
+    s.resume();
+    s.on("end", () => setTimeout(() => s.end(), 20)); // the server closes 20 ms after the client's FIN
+  }, { allowHalfOpen: true });
+  const clientPorts: number[] = [];
+  let done = false;
+  let seenByPolling = new Map<string, Set<TcpState>>();
+  try {
+    const run = (async () => {
+      for (const c of await connectMany(story, connections)) clientPorts.push(c.localPort ?? 0);
+      await sleep(100);
+      for (const c of story.clients) c.end();
+      await Promise.all(story.clients.map(socketClosed));
+      await sleep(100);
+    })().finally(() => {
+      done = true;
+    });
+    seenByPolling = await pollStatesUntil(story.port, () => done, opts.pollMs ?? 50);
+    await run;
+  } finally {
+    await shutdownLocal(story);
+    if (kernelTrace) await kernelTrace.stop();
+  }
+  return {
+    port: story.port,
+    connections,
+    clientPorts,
+    seenByPolling,
+    traced: kernelTrace ? traceRecordsOnPort(kernelTrace.records(), story.port) : null,
+    ...(started.ok === false && { noTrace: { missing: started.missing, fix: started.fix } }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chapter 05: one demo connection's captured segments, one line each
+
+/**
+ * One line per captured segment of connection `connection` (1-based) of a demo's capture:
+ * direction, flags, seq and ack relative to each side's ISN (as the demo's replay gives them,
+ * and as tcpdump prints them), payload length. The demo's table draws only its first connection
+ * as a ladder; this lists any of them. Empty when there was no capture.
+ */
+export function formatDemoSegments(result: { readonly segments?: readonly DemoSegment[] }, connection = 1): string {
+  return (result.segments ?? [])
+    .filter((s) => s.connection === connection)
+    .map((s) => `  ${s.from === "client" ? "client → server" : "server → client"}  ${s.flags.join("+").padEnd(8)} seq=${s.seq} ack=${s.ack} len=${s.len}`)
+    .join("\n");
 }

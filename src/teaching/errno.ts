@@ -50,7 +50,7 @@ export const ERRNO_TABLE: readonly ErrnoEntry[] = [
     name: "ETIMEDOUT",
     call: "read() / write() / connect()",
     when: "The peer stopped answering: retransmissions ran out (tcp_retries2, or TCP_USER_TIMEOUT), keepalive probes went unanswered (TCP_KEEPCNT), or a SYN was never answered.",
-    source: "RFC 9293 §3.8.3 (R2 / USER TIMEOUT) and §3.8.4 (keep-alives); Linux tcp_write_timeout() and tcp_keepalive_timer() → tcp_write_err() in net/ipv4/tcp_timer.c",
+    source: "RFC 9293 §3.8.3 (the R2 retransmission threshold), §3.10.8 (the USER TIMEOUT event: \"error: connection aborted due to user timeout\") and §3.8.4 (keep-alives); RFC 5482 (TCP_USER_TIMEOUT); Linux tcp_write_timeout() and tcp_keepalive_timer() → tcp_write_err() in net/ipv4/tcp_timer.c",
     demo: "half-open",
   },
   {

@@ -1,14 +1,13 @@
 /**
- * Chapter 07's exercises: the self-test, mixed questions across chapters 00–06 (see
+ * Chapter 07's exercises: the self-test, mixed questions across chapters 00–06, none a repeat
+ * of an earlier chapter's exercise (see
  * ../engine.ts for the shape and the feedback loop). Every judge works its answer out from the
  * library: the transition table (`decide`), a simulator trace (`simulate`), the profiles, or a
  * parsed `ss` listing; none holds a verdict of its own.
  */
-import { defineExercise, type Assessment, type Exercise, type Read } from "../engine.js";
-import { readChoice, readChoices, readInteger, readNumber, readState } from "../readers.js";
-import {
-  checkClosedDirection, checkNextState, checkPortExhaustion, checkSegmentCount, checkTimeWaitPopulation, checkTimeWaitSide,
-} from "../checkers.js";
+import { defineExercise, type Assessment, type Exercise } from "../engine.js";
+import { readChoice, readInteger, readNumber, readState } from "../readers.js";
+import { checkNextState, checkTimeWaitPopulation } from "../checkers.js";
 import type { Verdict } from "../verdict.js";
 import { decide } from "../../fsm/machine.js";
 import { PROFILES } from "../../fsm/profiles.js";
@@ -16,21 +15,46 @@ import type { TcpState } from "../../fsm/states.js";
 import { simulate } from "../../sim/simulate.js";
 import type { EndpointName, SegmentRecord } from "../../sim/trace.js";
 import { parseSs } from "../../parse/ss.js";
-import { SICK_SERVER_SS_TANP, TIME_WAIT_LISTING } from "../../teaching/cheat-sheet.js";
+import { ERRNO_TABLE } from "../../teaching/errno.js";
+import { CHEAT_SYSCTLS, SICK_SERVER_SS_TANP, TIME_WAIT_LISTING } from "../../teaching/cheat-sheet.js";
 
 /** A checker's verdict as an assessment: the engine adds "Right:" / "Not quite." itself. */
 function assess(v: Verdict): Assessment {
   return { correct: v.correct, explanation: v.message.replace(/^(Right|Not quite): /, "") };
 }
 
-/** A number, or null for "never". */
-function readNumberOrNull(raw: unknown): Read<number | null> {
-  if (raw === null || (typeof raw === "string" && /^\s*(null|never)\s*$/i.test(raw))) return { ok: true, value: null };
-  return readNumber(raw);
+const CONNECT_RESULTS = ["ok", "ECONNREFUSED", "ETIMEDOUT", "ECONNRESET"] as const;
+type ConnectResult = (typeof CONNECT_RESULTS)[number];
+
+/**
+ * connect() to a port where nothing listens, from the table: CLOSED answers the SYN with a RST
+ * (RFC 9293 §3.10.7.1); that RST, acknowledging the SYN, takes SYN_SENT to CLOSED (§3.10.7.3);
+ * the errno table's row for a connect() whose SYN was answered by a RST names the result.
+ */
+function connectToClosedPort(): { result: ConnectResult; why: string } {
+  const peer = decide("CLOSED", "RCV_SYN", "linux").outcome;
+  const sent = peer.kind === "transition" ? peer.send : [];
+  if (!sent.includes("RST")) return { result: "ETIMEDOUT", why: "the host answers nothing, so the SYN is retransmitted until connect() times out." };
+  const client = decide("SYN_SENT", "RCV_RST", "linux").outcome;
+  const row = ERRNO_TABLE.find((e) => e.call.startsWith("connect()") && /answered by a RST/.test(e.when));
+  const result: ConnectResult = client.kind === "transition" && client.next === "CLOSED" && row && (CONNECT_RESULTS as readonly string[]).includes(row.name) ? (row.name as ConnectResult) : "ok";
+  return {
+    result,
+    why: `the host has no connection for the SYN and answers ${sent.join("+")} (RFC 9293 ${peer.kind === "transition" ? peer.ref : ""}); `
+      + `${client.kind === "transition" ? `that RST takes the client from SYN_SENT to ${client.next} (RFC 9293 ${client.ref})` : "the client takes it"}, `
+      + `and connect() fails: ${row ? `${row.name} — ${row.when} (${row.source})` : "an error"}.`,
+  };
 }
 
-const SIDES = ["client", "server", "none"] as const;
-type Side = (typeof SIDES)[number];
+/** In a trace, the server's retransmitted FIN: when it arrives, the client's state then, and what the table does with it. */
+function stateAtRetransmittedFin(trace: ReturnType<typeof simulate>): { state: TcpState; arrives: number; outcome: ReturnType<typeof decide>["outcome"] } {
+  const fin = trace.events.find((e): e is SegmentRecord =>
+    e.type === "segment" && e.from === "server" && e.flags.includes("FIN") && e.retransmission && !e.dropped);
+  const arrives = fin?.arrives ?? Number.POSITIVE_INFINITY;
+  let state: TcpState = "CLOSED";
+  for (const e of trace.events) if (e.type === "state" && e.endpoint === "client" && e.t < arrives) state = e.to;
+  return { state, arrives, outcome: decide(state, "RCV_FIN", "linux").outcome };
+}
 
 const CLOSE_ACTIONS = ["FIN", "RST", "nothing"] as const;
 type CloseAction = (typeof CLOSE_ACTIONS)[number];
@@ -38,8 +62,31 @@ type CloseAction = (typeof CLOSE_ACTIONS)[number];
 const RST_REACTIONS = ["reset", "challenge-ack", "ignore"] as const;
 type RstReaction = (typeof RST_REACTIONS)[number];
 
-/** Port range of the exercise on ephemeral ports: Linux's default ip_local_port_range. */
-const DEFAULT_PORT_RANGE: readonly [number, number] = [32768, 60999];
+/** Exercise 07.7's host: connections closed first per second, and its tcp_max_tw_buckets. */
+const TW_OVERFLOW = { rate: 500, buckets: 6000 } as const;
+
+/**
+ * tcp_max_tw_buckets in steady state: without the limit, rate × TIME_WAIT length sockets would wait
+ * (Little's law). With it, the pool stays full; a new TIME_WAIT socket gets a place only when an
+ * old one expires (buckets / TIME_WAIT length per second), and every other closing socket skips
+ * TIME_WAIT and counts in TcpExtTCPTimeWaitOverflow (the cheat sheet's tcp_max_tw_buckets row).
+ */
+function timeWaitOverflow(rate: number, buckets: number): { overflowPerSecond: number; why: string } {
+  const tw = PROFILES.linux.timeWait;
+  const wanted = rate * tw;
+  const row = CHEAT_SYSCTLS.find((x) => x.name === "tcp_max_tw_buckets");
+  if (wanted <= buckets) {
+    return { overflowPerSecond: 0, why: `${rate}/s × ${tw} s = ${wanted} sockets, within the limit of ${buckets}: none overflows.` };
+  }
+  const admitted = buckets / tw;
+  const overflowPerSecond = rate - admitted;
+  return {
+    overflowPerSecond,
+    why: `unlimited, ${rate}/s × ${tw} s = ${wanted} sockets would wait, more than the ${buckets} allowed. So the pool stays full: `
+      + `${buckets} / ${tw} s = ${admitted.toFixed(1)} sockets expire per second and as many new ones take their place; the other `
+      + `${rate} − ${admitted.toFixed(1)} = ${overflowPerSecond.toFixed(1)} per second skip TIME_WAIT. tcp_max_tw_buckets: ${row?.effect ?? ""} (${row?.source ?? ""})`,
+  };
+}
 
 /** The first FIN or RST `side` sends in a trace: how its application's close() went out. */
 function closingSegment(side: EndpointName, trace: ReturnType<typeof simulate>): SegmentRecord | undefined {
@@ -102,53 +149,70 @@ function leakExplanation(l: Leak): string {
 }
 
 export const EXERCISES_07: readonly Exercise<never>[] = [
-  defineExercise<Side[]>({
+  defineExercise<TcpState>({
     id: "07.1",
     kind: "reasoning",
     form: "predict-the-state",
-    question: "In the simultaneous-close preset (both applications close at the same instant), which endpoints go through TIME_WAIT?",
-    expects: `a list of "client" and/or "server", or "none"`,
-    read: readChoices(SIDES),
-    judge: (answer) => {
-      const sides = answer.filter((s): s is EndpointName => s !== "none");
-      return assess(checkTimeWaitSide(simulate("simultaneous-close", { profile: "linux" }), answer.includes("none") ? "none" : sides));
+    question:
+      "In the lost-final-ack preset the client's last ACK is lost, so the server, in LAST_ACK, retransmits its FIN. " +
+      "In which state is the client when that retransmitted FIN reaches it?",
+    expects: `a state name, e.g. "FIN_WAIT_2"`,
+    read: readState,
+    judge: (s) => {
+      const trace = simulate("lost-final-ack", { profile: "linux" });
+      const { state, arrives, outcome } = stateAtRetransmittedFin(trace);
+      const what = outcome.kind === "transition"
+        ? `it answers with ${outcome.send.join("+") || "nothing"} and stays in ${outcome.next}${outcome.restartsTimeWait ? ", restarting its 2MSL timer" : ""} (RFC 9293 ${outcome.ref}: ${outcome.note.replace(/\.$/, "")})`
+        : `it ${outcome.kind === "ignored" ? "ignores" : "refuses"} it (${outcome.ref})`;
+      const why = `the server's retransmitted FIN arrives at ${arrives.toFixed(2)} s, when the client is in ${state}; ${what}. `
+        + "That is why the side that closed first keeps the connection's state after its last ACK: had it forgotten the connection, the FIN would meet no TCB and draw a RST (RFC 9293 §3.10.7.1).";
+      return { correct: s === state, explanation: s === state ? why : `you said ${s}. ${why}` };
     },
-    solution: ["client", "server"],
-    hint: "TIME_WAIT belongs to a side that sent its FIN before it received the peer's. In this preset, who sent a FIN before receiving one?",
+    solution: "TIME_WAIT",
+    hint: "The client sent its last ACK when the server's first FIN arrived. What did that FIN do to the client's state, and how long does it stay there?",
     misconceptions: [
-      { answers: [["client"]], says: "TIME_WAIT is not tied to the client role: it follows who closed first, and here nobody closed after the other." },
-      { answers: [["server"]], says: "TIME_WAIT is not a server-side state; it follows the order of the FINs, not the role." },
-      { answers: [["none"]], says: "Crossing FINs do not skip TIME_WAIT: each side still sent a FIN before it had the peer's." },
-    ],
-  }),
-  defineExercise<number>({
-    id: "07.2",
-    kind: "reasoning",
-    form: "calculate",
-    question: "In the three-way-close preset, how many segments are delivered from the moment the client closes?",
-    expects: "a whole number of segments",
-    read: readInteger,
-    judge: (n) => assess(checkSegmentCount(simulate("three-way-close", { profile: "linux" }), n, { afterState: { endpoint: "client", state: "ESTABLISHED" } })),
-    solution: 3,
-    hint: "Four messages are needed logically (two FINs, two ACKs). Can one segment carry two of them?",
-    misconceptions: [
-      { answers: [4], says: "Four is the number of messages, not necessarily of segments: an ACK can ride on a segment that carries something else." },
-      { answers: [2], says: "Every FIN must be acknowledged, including the last one, so the close cannot end on a FIN." },
+      { answers: ["CLOSED"], says: "A CLOSED end has no connection left: it would answer the FIN with a RST (RFC 9293 §3.10.7.1), and a close that went well would end in an error for the server." },
+      { answers: ["FIN_WAIT_2"], says: "FIN_WAIT_2 waits for the server's FIN; the first copy of that FIN already arrived — the client's lost ACK was its answer." },
+      { answers: ["LAST_ACK"], says: "LAST_ACK is the state of the side that closed second; the client closed first." },
     ],
   }),
   defineExercise<TcpState>({
-    id: "07.3",
+    id: "07.2",
     kind: "reasoning",
     form: "predict-the-state",
-    question: "A socket in FIN_WAIT_1 receives one segment that carries the peer's FIN and acknowledges its own FIN. Which state does it enter?",
-    expects: `a state name, e.g. "CLOSING"`,
+    question: "A server socket has sat in CLOSE_WAIT for a minute (its application was slow). Now the application calls close(). Which state does the socket enter?",
+    expects: `a state name, e.g. "FIN_WAIT_1"`,
     read: readState,
-    judge: (s) => assess(checkNextState("FIN_WAIT_1", "RCV_FIN_ACK_OF_FIN", s)),
-    solution: "TIME_WAIT",
-    hint: "FIN_WAIT_1 waits for two things: the ACK of its FIN and the peer's FIN. What if both come at once?",
+    judge: (s) => assess(checkNextState("CLOSE_WAIT", "CLOSE", s, { profile: "linux" })),
+    solution: "LAST_ACK",
+    hint: "In CLOSE_WAIT the peer's direction is already closed. What does close() still have to send, and what must the socket then wait for?",
     misconceptions: [
-      { answers: ["FIN_WAIT_2"], says: "FIN_WAIT_2 is where a socket waits for the peer's FIN once its own is acknowledged; this segment already brought that FIN." },
-      { answers: ["CLOSING"], says: "CLOSING is for a FIN that does not yet acknowledge ours (a simultaneous close); this one does." },
+      { answers: ["CLOSED"], says: "close() returns at once, but the connection is not gone: the socket's own FIN has yet to be acknowledged, and the kernel keeps the state until it is." },
+      { answers: ["TIME_WAIT"], says: "TIME_WAIT is for the side that sent the first FIN; this side's FIN is the second one." },
+      { answers: ["FIN_WAIT_1"], says: "FIN_WAIT_1 is the active closer's state, waiting for the peer's ACK and FIN; this side already has the peer's FIN." },
+    ],
+  }),
+  defineExercise<number>({
+    id: "07.3",
+    kind: "reasoning",
+    form: "calculate",
+    question: "In the lost-fin preset the link drops the client's FIN once. How many segments carrying the client's FIN does the client put on the wire in all, the lost one included?",
+    expects: "a whole number of segments",
+    read: readInteger,
+    judge: (n) => {
+      const trace = simulate("lost-fin", { profile: "linux" });
+      const fins = trace.events.filter((e): e is SegmentRecord => e.type === "segment" && e.from === "client" && e.flags.includes("FIN"));
+      const lost = fins.filter((f) => f.dropped).length;
+      const first = fins[0];
+      const again = fins.find((f) => f.retransmission);
+      const why = `the client sends its FIN ${fins.length} time(s): ${lost} copy lost at ${first?.t.toFixed(2) ?? "?"} s, then a retransmission at ${again?.t.toFixed(2) ?? "?"} s when the timer fired (initial RTO ${PROFILES.linux.initialRto} s). `
+        + "A FIN occupies a sequence number, so it stays queued for retransmission until it is acknowledged, like data (RFC 9293 §3.4, §3.8.1); a pure ACK has none and is never retransmitted.";
+      return { correct: n === fins.length, explanation: n === fins.length ? why : `you said ${n}. ${why}` };
+    },
+    solution: 2,
+    hint: "What does the client's kernel do when its FIN is not acknowledged? Count every FIN segment the client sends, including any that are sent again.",
+    misconceptions: [
+      { answers: [1], says: "A lost FIN is not lost for good: without an acknowledgement of it, the closer cannot know the peer got it." },
     ],
   }),
   defineExercise<TcpState>({
@@ -199,19 +263,25 @@ export const EXERCISES_07: readonly Exercise<never>[] = [
       { answers: [20], says: "TIME_WAIT's length on Linux is not computed from any sysctl, doubled or not." },
     ],
   }),
-  defineExercise<number | null>({
+  defineExercise<number>({
     id: "07.7",
     kind: "transfer",
     form: "calculate",
-    question: "A Linux client opens 2000 connections per second to ONE remote server address and port, and closes each one itself right away. With the default ip_local_port_range, after how many seconds does connect() start failing with EADDRNOTAVAIL (null if never)?",
-    expects: "a number of seconds, or null for never",
-    read: readNumberOrNull,
-    judge: (n) => assess(checkPortExhaustion(2000, DEFAULT_PORT_RANGE, "linux", n)),
-    solution: (DEFAULT_PORT_RANGE[1] - DEFAULT_PORT_RANGE[0] + 1) / 2000,
-    hint: "Count the ports in 32768–60999, and compare the time to use them all with how long each one stays held after its close.",
+    question:
+      `A Linux host closes first ${TW_OVERFLOW.rate} connections per second, steadily, and its operator has set net.ipv4.tcp_max_tw_buckets = ${TW_OVERFLOW.buckets}. ` +
+      "Once things are steady, by about how much per second does the counter TcpExtTCPTimeWaitOverflow go up?",
+    expects: "a number per second (decimals are fine)",
+    read: readNumber,
+    judge: (n) => {
+      const o = timeWaitOverflow(TW_OVERFLOW.rate, TW_OVERFLOW.buckets);
+      const ok = Math.abs(n - o.overflowPerSecond) <= 0.05 * o.overflowPerSecond;
+      return { correct: ok, explanation: ok ? o.why : `you said ${n}. ${o.why}` };
+    },
+    solution: timeWaitOverflow(TW_OVERFLOW.rate, TW_OVERFLOW.buckets).overflowPerSecond,
+    hint: "Once the buckets are full, a new TIME_WAIT socket gets a place only when an old one expires. How many expire per second, when each stays for Linux's TIME_WAIT length?",
     misconceptions: [
-      { answers: [null], says: "A port is not free when close() returns: the active closer keeps the 4-tuple for the whole of TIME_WAIT." },
-      { answers: [DEFAULT_PORT_RANGE[1] - DEFAULT_PORT_RANGE[0] + 1], says: "That is the number of ports, not a time: divide by how many are taken per second." },
+      { answers: [0], says: "Without the limit there would be rate × TIME_WAIT length sockets waiting; compare that with the limit the operator set." },
+      { answers: [TW_OVERFLOW.rate], says: "Not every closing socket is turned away: whenever an old TIME_WAIT socket expires, a new one takes its place." },
     ],
   }),
   defineExercise<CloseAction>({
@@ -232,7 +302,7 @@ export const EXERCISES_07: readonly Exercise<never>[] = [
     solution: "RST",
     hint: "The server's 100 bytes were acknowledged but never read. How could the closing side tell the server they were lost?",
     misconceptions: [
-      { answers: ["FIN"], says: "close() is not always graceful: a FIN would tell the server its bytes were delivered to the application, and they were not." },
+      { answers: ["FIN"], says: "A FIN only says \"I have nothing more to send\": it would leave the server believing its 100 bytes reached an application, and they never will. RFC 9293 §3.6.1 has a rule for a close with received data pending." },
       { answers: ["nothing"], says: "A close is never silent while the connection is established: the peer must learn of it one way or another." },
     ],
   }),
@@ -294,20 +364,23 @@ export const EXERCISES_07: readonly Exercise<never>[] = [
       { answers: [5], says: "wc -l counts lines, and not every line ss prints is a socket." },
     ],
   }),
-  defineExercise<string>({
+  defineExercise<ConnectResult>({
     id: "07.12",
     kind: "reasoning",
-    form: "read-a-capture",
-    question: "In the half-close preset, once the server has acknowledged the client's FIN, which direction of the connection is closed?",
-    expects: `one of "client-to-server", "server-to-client", "both", "neither"`,
-    read: readChoice(["client-to-server", "server-to-client", "both", "neither"] as const),
-    // The checker prints sequence numbers relative to each side's ISN, as the ladders do.
-    judge: (d) => assess(checkClosedDirection(simulate("half-close", { profile: "linux" }), d)),
-    solution: "client-to-server",
-    hint: "A FIN says \"no more data from me\". Who sent the first FIN, and could the other side still send afterwards?",
+    form: "choose",
+    question: "A client calls connect() to a port on a host that is up, where nothing listens. What does connect() return: \"ok\", or which errno?",
+    expects: `one of ${CONNECT_RESULTS.map((r) => `"${r}"`).join(", ")}`,
+    read: readChoice(CONNECT_RESULTS),
+    judge: (answer) => {
+      const { result, why } = connectToClosedPort();
+      return { correct: answer === result, explanation: answer === result ? why : `you said ${answer}. ${why}` };
+    },
+    solution: "ECONNREFUSED",
+    hint: "What does a TCP with no connection (CLOSED) answer to a SYN? Then what does that answer do to a socket in SYN_SENT?",
     misconceptions: [
-      { answers: ["both"], says: "A FIN does not close the whole connection: TCP is full duplex and each direction closes on its own." },
-      { answers: ["server-to-client"], says: "An ACK of a FIN does not close the acknowledger's direction; only its own FIN would." },
+      { answers: ["ETIMEDOUT"], says: "A timeout needs a SYN that nothing answers (a host that is down, a firewall that drops). This host is up, and its TCP handles every segment it receives (RFC 9293 §3.10.7.1)." },
+      { answers: ["ECONNRESET"], says: "ECONNRESET reports a RST on a connection that was established; this one never got past SYN_SENT (RFC 9293 §3.10.7.3)." },
+      { answers: ["ok"], says: "connect() succeeds only once a SYN+ACK has come back, and only a listener sends one." },
     ],
   }),
   defineExercise<RstReaction>({
@@ -325,7 +398,7 @@ export const EXERCISES_07: readonly Exercise<never>[] = [
     hint: "RFC 5961 makes blind reset attacks hard: an attacker can guess a number in the window far more easily than the exact next one.",
     misconceptions: [
       { answers: ["reset"], says: "That was RFC 793's rule for any RST in the window; RFC 5961, which Linux implements, is stricter about where the RST must sit." },
-      { answers: ["ignore"], says: "Silently dropping it would leave a peer that really lost the connection unanswered; the receiver does react, just not by resetting." },
+      { answers: ["ignore"], says: "The in-window RST may be genuine — a peer whose numbers are a little behind. Read what RFC 5961 §3.2 asks of a receiver for a RST that is in the window but not exact." },
     ],
   }),
 ];

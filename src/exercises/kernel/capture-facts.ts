@@ -20,8 +20,13 @@ export interface CloseFacts {
   readonly firstClose: { readonly by: End; readonly kind: "FIN" | "RST"; readonly seq: number; readonly ack: number } | null;
   /** Payload bytes the side that did NOT send the first FIN sent after it (0 when none). */
   readonly bytesAfterFirstFin: number;
-  /** The first RST: who sent it, and the payload bytes it had received from the peer before (null when no RST). */
-  readonly rst: { readonly by: End; readonly receivedBefore: number; readonly finBefore: boolean } | null;
+  /**
+   * The first RST: who sent it, the payload bytes it had received from the peer before, whether
+   * it had sent a FIN before, and whether it had taken part in the handshake (sent a SYN or
+   * SYN+ACK) — a RST from a side that never did answers for a connection it has no TCB for
+   * (RFC 9293 §3.10.7.1). Null when there is no RST.
+   */
+  readonly rst: { readonly by: End; readonly receivedBefore: number; readonly finBefore: boolean; readonly openedBefore: boolean } | null;
   /** The one-line-per-segment listing a learner can read (relative numbers, as tcpdump prints them). */
   readonly listing: readonly string[];
 }
@@ -54,6 +59,7 @@ export function closeFactsOf(c: ReplayedConnection, file: string): CloseFacts {
           by: rstSeg.from,
           receivedBefore: before.filter((s) => s.from === other(rstSeg.from)).reduce((n, s) => n + s.len, 0),
           finBefore: before.some((s) => s.from === rstSeg.from && s.flags.includes("FIN")),
+          openedBefore: before.some((s) => s.from === rstSeg.from && s.flags.includes("SYN")),
         }
       : null,
     listing: segs.map(
