@@ -94,23 +94,35 @@ const CHECKS: Record<string, (text: string, nb: Notebook) => void> = {
   "06-lifecycle-monitor.ipynb": (text) => {
     const plain = text.replace(/\x1b\[\d+m/g, "");
     expect(plain).toContain("detected format: ss (the ss header on line 1)");
+    // F2: the count of our lines is printed by code.
+    expect(plain).toContain("ours: 7 lines = 1 listener + 6 ESTABLISHED ends (3 connections × 2 ends)");
     // Why the lesson's monitor counted nothing on Linux: ss spells it TIME-WAIT.
-    expect(plain).toMatch(/the lesson's count over our 30 lines: +TIME_WAIT 0\n/);
-    expect(plain).toMatch(/the parser's count over our 30 lines: +TIME_WAIT 30\n/);
-    expect(plain).toContain("what the State column really says: TIME-WAIT\n");
+    expect(plain).toMatch(/the script's count of our 30 lines: TIME_WAIT 0\n/);
+    expect(plain).toMatch(/the parser's count of our 30 lines: TIME_WAIT 30\n/);
+    expect(plain).toContain("what the State column says: TIME-WAIT\n");
+    // F1: the spellings per tool, computed.
+    expect(plain).toContain("ss            spells 8 of 11 states as the RFC does; differs: UNCONN for CLOSED, SYN-RECV for SYN-RECEIVED, ESTAB for ESTABLISHED");
     expect(plain).toContain("without the state: 0 records; 30 lines skipped: no State column");
     expect(plain).toContain('with { state: "TIME_WAIT" }: 30 TIME_WAIT records');
     // The CLOSE_WAIT pile-up is reported, naming this process and the server's port.
-    const port = /server listening on 127\.0\.0\.1:(\d+); on our port: LISTEN 1, FIN_WAIT_2 10, CLOSE_WAIT 10\n/.exec(plain)?.[1];
+    const port = /server on 127\.0\.0\.1:(\d+); on our port: LISTEN 1, FIN_WAIT_2 10, CLOSE_WAIT 10\n/.exec(plain)?.[1];
     const pid = /this kernel's process: pid (\d+)/.exec(plain)?.[1];
     expect(port).toBeDefined();
-    expect(plain).toContain("! close-wait-pileup: 10 connections in CLOSE_WAIT (threshold 5)");
-    expect(plain).toContain(`(pid ${pid}) on port ${port}: 10`);
-    // The sampled series: every phase seen, and an asciichart drawn.
+    expect(plain).toContain('"message": "10 connections in CLOSE_WAIT (threshold 5)"');
+    expect(plain).toContain(`node (pid ${pid}) on port ${port}: 10`);
+    // The sampled series: an asciichart drawn; the trace sees every change of 8 connections.
     expect(plain).toMatch(/Connections on port \d+, one sample every 200 ms\n/);
     expect(plain).toMatch(/[┼┤][─╭╮╯╰]/);
-    expect(plain).toContain("peak: LISTEN 1, ESTABLISHED 16, FIN_WAIT_2 4, CLOSE_WAIT 4, TIME_WAIT 8");
-    expect(plain).toContain("close-wait-pileup fired in samples 9, 10, 11, 12, 13, 14\n");
+    expect(plain).toContain("traced 80 state changes of our 8 connections");
+    // The diagnoses, judged by the parser and the monitor's rules.
+    expect(plain).toMatch(/Right: The monitor's CLOSE_WAIT rule fires \(\d+ connections in CLOSE_WAIT \(threshold 100\)\); pid \d+ \(node\)/);
+    expect(plain).toMatch(/Right: Running the rules on the dump: time-wait-pileup fires/);
+  },
+  "07-cheat-sheet.ipynb": (text) => {
+    // The self-test's answers come from the library (here: tcp_max_tw_buckets' overflow rate).
+    expect(text).toContain("6000 / 60 s = 100.0 sockets expire per second");
+    // netstat's header words, found in this machine's live output.
+    expect(text).toMatch(/Foreign/);
   },
   "05-abnormal-close.ipynb": (text) => {
     // Every live demo did what was expected, on this machine's kernel.
