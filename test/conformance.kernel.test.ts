@@ -57,6 +57,26 @@ function kernelScripts(): string[] {
     .sort();
 }
 
+/**
+ * A script that is expected to pass, run up to three times when it fails only on timing: the
+ * executor injects segments on the wall clock, and with notebooks and browsers running beside
+ * it on 2 cores an injection can be 5–10 ms late (a blocked call then outlives its window).
+ * Any other failure (a wrong segment, a wrong return value) fails at once. Each retry is printed.
+ */
+async function runExpectingPass(text: string, name: string): Promise<KernelResult> {
+  let r = await runScriptOnKernel(text, name);
+  for (let attempt = 2; attempt <= 3 && !r.passed && timingOnly(r); attempt++) {
+    console.info(`${name}: timing failure (${r.failure?.reason}); attempt ${attempt} of 3`);
+    r = await runScriptOnKernel(text, name);
+  }
+  return r;
+}
+
+function timingOnly(r: KernelResult): boolean {
+  const reason = r.failure?.reason ?? "";
+  return /^timing:|^no outbound packet: expected at/.test(reason);
+}
+
 function explain(r: KernelResult): string {
   return JSON.stringify(r.failure, null, 1) + "\n" + r.log.join("\n");
 }
@@ -85,7 +105,7 @@ describe("conformance scripts on the real Linux kernel", () => {
       `${name} passes on the kernel`,
       async () => {
         const started = Date.now();
-        const r = await runScriptOnKernel(readFileSync(path, "utf8"), name);
+        const r = await runExpectingPass(readFileSync(path, "utf8"), name);
         console.info(`${name}: ${r.passed ? "passed" : "FAILED"} in ${Date.now() - started} ms`);
         if (process.env.KERNEL_PKT_LOG) console.info(r.log.join("\n")); // KERNEL_PKT_LOG=1: every run's log
         expect(r.passed, explain(r)).toBe(true);
@@ -128,7 +148,7 @@ describe("conformance scripts on the real Linux kernel", () => {
       expect(extra.failure, explain(extra)).toMatchObject({ line: 6, actual: "> S. 0:0(0) ack 1" });
       expect(extra.failure?.reason).toMatch(/^unexpected outbound packet at 0\.0\d\d before line 6$/);
       // A blocking accept() that returns when the handshake completes; a shell line is listed, not run.
-      const blocking = await runScriptOnKernel(
+      const blocking = await runExpectingPass(
         [...head, "`echo not run`", "0.1...0.15 accept(3, ..., ...) = 4", "0.1 < S 0:0(0) win 65535 <mss 1460>", "0.1 > S. 0:0(0) ack 1 <...>",
           "0.15 < . 1:1(0) ack 1 win 65535", "+0.01 getsockopt(4, SOL_SOCKET, SO_ERROR, [0], [4]) = 0"].join("\n"),
         "blocking.pkt",

@@ -168,16 +168,18 @@ export async function startCapture(options: CaptureOptions): Promise<RunningCapt
   let stderr = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => { stderr += chunk; });
-  // A signal to our PID (not only to the process group, as Ctrl-C is): stop tcpdump and remove the
+  // A signal to our PID (not only to the process group, as Ctrl-C is): stop tcpdump, and remove the
   // temporary folder we made. At a normal exit the caller owns the file (and removes it).
   const forget = onTerminate(
     () => {
       if (child.exitCode === undefined || child.exitCode === null) child.kill("SIGKILL");
-      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
     },
     { atExit: false },
   );
   void child.then(() => forget(), () => forget());
+  // The folder outlives tcpdump: the caller reads the pcap after the stop and only then removes
+  // it, so a signal in between must still remove it (removing a folder already gone is a no-op).
+  if (ownDir) onTerminate(() => rmSync(ownDir, { recursive: true, force: true }), { atExit: false });
 
   const started = await new Promise<"listening" | "exited" | "timeout">((resolve) => {
     const timer = setTimeout(() => resolve("timeout"), options.startTimeoutMs ?? 5000);
