@@ -292,6 +292,42 @@ describe.skipIf(gate.skip)("site in headless Chromium", () => {
     }
   });
 
+  it("n / p and Alt+→ / Alt+← go to the next and previous chapter; typing in search does not", async () => {
+    const [first, second] = site.chapters;
+    const { page, problems } = await open(`${first!.slug}.html`);
+    expect(await page.locator('link[rel="prev"]').count()).toBe(0);
+    await page.keyboard.press("n");
+    await page.waitForURL(`**/${second!.slug}.html`);
+    await page.keyboard.press("p");
+    await page.waitForURL(`**/${first!.slug}.html`);
+    await page.keyboard.press("Alt+ArrowRight");
+    await page.waitForURL(`**/${second!.slug}.html`);
+    await page.keyboard.press("Alt+ArrowLeft");
+    await page.waitForURL(`**/${first!.slug}.html`);
+    await page.locator("#search-input").focus();
+    await page.keyboard.press("n");
+    expect(page.url()).toMatch(new RegExp(`/${first!.slug}\\.html$`));
+    expect(await page.inputValue("#search-input")).toBe("n");
+    expect([...problems.errors, ...problems.failed]).toEqual([]);
+    await page.close();
+  });
+
+  it("the phone chapter menu closes on Escape (focus back on its button) and on a tap outside it", async () => {
+    const { page, problems } = await open(`${site.chapters[0]!.slug}.html`, { width: 390 });
+    await page.click(".nav-toggle");
+    expect(await page.locator("#sidebar").isVisible()).toBe(true);
+    await page.keyboard.press("Escape");
+    expect(await page.locator("#sidebar").isVisible()).toBe(false);
+    expect(await page.getAttribute(".nav-toggle", "aria-expanded")).toBe("false");
+    expect(await page.evaluate(() => document.activeElement?.classList.contains("nav-toggle"))).toBe(true);
+    await page.click(".nav-toggle");
+    expect(await page.locator("#sidebar").isVisible()).toBe(true);
+    await page.mouse.click(380, 880);
+    expect(await page.locator("#sidebar").isVisible()).toBe(false);
+    expect([...problems.errors, ...problems.failed]).toEqual([]);
+    await page.close();
+  });
+
   it("prints charts unwrapped, code wrapped, and the solutions shown", async () => {
     const { page, problems } = await open("04-time-wait.html");
     await page.emulateMedia({ media: "print" });

@@ -1,5 +1,6 @@
 /**
- * The page script: theme toggle, the chapters menu on narrow screens, and offline search.
+ * The page script: theme toggle, the chapters menu on narrow screens (Escape and an outside tap close it),
+ * n/p (Alt+→/←) to the next/previous chapter, and offline search.
  * The search index is fetched from this site on first use of the search box.
  */
 import MiniSearch from "minisearch";
@@ -63,9 +64,41 @@ function setupNavToggle(): void {
   const button = document.querySelector<HTMLButtonElement>(".nav-toggle");
   if (!button) return;
   button.hidden = false;
-  button.addEventListener("click", () => {
-    const open = document.body.classList.toggle("nav-open");
+  const setOpen = (open: boolean): void => {
+    document.body.classList.toggle("nav-open", open);
     button.setAttribute("aria-expanded", String(open));
+  };
+  button.addEventListener("click", () => setOpen(!document.body.classList.contains("nav-open")));
+  // The phone menu closes as menus do: on Escape (focus back on its button) and on a tap outside it.
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && document.body.classList.contains("nav-open")) {
+      setOpen(false);
+      button.focus();
+    }
+  });
+  document.addEventListener("click", (e) => {
+    const sidebar = document.getElementById("sidebar");
+    const t = e.target as Node;
+    if (document.body.classList.contains("nav-open") && !button.contains(t) && !sidebar?.contains(t)) setOpen(false);
+  });
+}
+
+/**
+ * `n` / `p` (and Alt+→ / Alt+←) go to the next / previous chapter, from the page's
+ * `<link rel="next|prev">`; never while typing, and never with Ctrl or Meta (browser shortcuts).
+ */
+function setupChapterKeys(): void {
+  document.addEventListener("keydown", (e) => {
+    const target = e.target as HTMLElement | null;
+    const typing = target !== null && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
+    if (typing || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
+    const rel = (!e.altKey && e.key === "n") || (e.altKey && e.key === "ArrowRight") ? "next"
+      : (!e.altKey && e.key === "p") || (e.altKey && e.key === "ArrowLeft") ? "prev" : undefined;
+    if (rel === undefined || (e.shiftKey && !e.altKey)) return;
+    const link = document.querySelector<HTMLLinkElement>(`link[rel="${rel}"]`);
+    if (!link) return;
+    e.preventDefault();
+    window.location.href = link.href;
   });
 }
 
@@ -223,5 +256,6 @@ function setupPrint(): void {
 
 setupThemeToggle();
 setupNavToggle();
+setupChapterKeys();
 setupPrint();
 setupSearch();
