@@ -312,6 +312,24 @@ describe.skipIf(gate.skip)("site in headless Chromium", () => {
     await page.close();
   });
 
+  it("every code block has a Copy button that copies its code (and the run-it-yourself commands)", async () => {
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(server.url).origin });
+    const { page, problems } = await open(`${site.chapters[1]!.slug}.html`);
+    const blocks = await page.locator("pre.code, pre.run-box").count();
+    expect(blocks).toBeGreaterThan(2);
+    expect(await page.locator(".copy-button").count()).toBe(blocks);
+    expect(await page.locator(".output .copy-button").count()).toBe(0);
+    const first = page.locator(".cell-input .copy-wrap").first();
+    const code = await first.locator("code").textContent();
+    await first.locator(".copy-button").click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(code!.replace(/\n$/, ""));
+    expect(await first.locator(".copy-button").textContent()).toBe("Copied");
+    await page.locator(".chapter-tools .copy-button").click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^npm install +# builds the library/);
+    expect([...problems.errors, ...problems.failed]).toEqual([]);
+    await page.close();
+  });
+
   it("the phone chapter menu closes on Escape (focus back on its button) and on a tap outside it", async () => {
     const { page, problems } = await open(`${site.chapters[0]!.slug}.html`, { width: 390 });
     await page.click(".nav-toggle");

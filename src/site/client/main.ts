@@ -1,6 +1,6 @@
 /**
  * The page script: theme toggle, the chapters menu on narrow screens (Escape and an outside tap close it),
- * n/p (Alt+→/←) to the next/previous chapter, and offline search.
+ * n/p (Alt+→/←) to the next/previous chapter, copy buttons on code blocks, and offline search.
  * The search index is fetched from this site on first use of the search box.
  */
 import MiniSearch from "minisearch";
@@ -240,6 +240,36 @@ function setupSearch(): void {
   });
 }
 
+/**
+ * A "Copy" button on every code block (notebook code, code in the prose, the "Run it yourself"
+ * commands): copies the code's text, says "Copied" for a moment. Outputs get none: they are
+ * results, not something to type. Without JavaScript there is no button and nothing breaks.
+ */
+function setupCopyButtons(): void {
+  const blocks = Array.from(document.querySelectorAll<HTMLPreElement>("pre.code, pre.run-box"));
+  for (const pre of blocks) {
+    const code = pre.querySelector("code") ?? pre;
+    const wrap = document.createElement("div");
+    wrap.className = "copy-wrap";
+    pre.replaceWith(wrap);
+    wrap.append(pre);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy-button";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy this code");
+    button.addEventListener("click", () => {
+      const text = (code.textContent ?? "").replace(/\n$/, "");
+      const done = (label: string): void => {
+        button.textContent = label;
+        setTimeout(() => { button.textContent = "Copy"; }, 1500);
+      };
+      navigator.clipboard.writeText(text).then(() => done("Copied"), () => done("Copy failed"));
+    });
+    wrap.append(button);
+  }
+}
+
 /** Printed pages show every solution. */
 function setupPrint(): void {
   const opened: HTMLDetailsElement[] = [];
@@ -257,5 +287,6 @@ function setupPrint(): void {
 setupThemeToggle();
 setupNavToggle();
 setupChapterKeys();
+setupCopyButtons();
 setupPrint();
 setupSearch();
