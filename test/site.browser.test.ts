@@ -221,6 +221,24 @@ describe.skipIf(gate.skip)("site in headless Chromium", () => {
     await page.close();
   });
 
+  it("the widget runs the Linux profile the chapters teach, names it, and redraws under RFC 9293 when switched", async () => {
+    const { page, problems } = await open("01-four-way-close.html");
+    const widget = page.locator(".tcp-widget.live").first();
+    await widget.waitFor();
+    expect(await widget.locator(".tcp-widget-profile").inputValue()).toBe("linux");
+    expect(await widget.locator(".tcp-widget-profile-note").innerText()).toMatch(/^Profile: Linux\. TIME_WAIT 60 s, /);
+    expect(await widget.locator(".tcp-widget-ladder").innerHTML()).toContain("2MSL 60 s");
+    await widget.getByRole("button", { name: "End", exact: true }).click();
+    expect(await widget.locator(".tcp-widget-explain").innerText()).toMatch(/at 60\.\d s, client: TIME_WAIT → CLOSED/);
+    await widget.locator(".tcp-widget-profile").selectOption("rfc9293");
+    expect(await widget.locator(".tcp-widget-profile-note").innerText()).toMatch(/^Profile: RFC 9293\. TIME_WAIT 240 s, /);
+    expect(await widget.locator(".tcp-widget-ladder").innerHTML()).toContain("2MSL 240 s");
+    await widget.getByRole("button", { name: "End", exact: true }).click();
+    expect(await widget.locator(".tcp-widget-explain").innerText()).toMatch(/at 24\d\.\d s, client: TIME_WAIT → CLOSED/);
+    expect([...problems.errors, ...problems.failed]).toEqual([]);
+    await page.close();
+  });
+
   it("the dark-mode toggle switches, persists, and the system preference is followed", async () => {
     const { page } = await open("04-time-wait.html");
     const bg = (): Promise<string> => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
