@@ -1,15 +1,12 @@
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, symlinkSync, mkdirSync, readdirSync, utimesSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, symlinkSync, mkdirSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "node:http";
 import { createConnection, createServer } from "node:net";
 import { spawn, spawnSync } from "node:child_process";
-import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import { execa } from "execa";
 import { buildSite } from "../src/site/build.js";
-import { serveSite, resolveRequestPath, negotiateEncoding, WHOLE_FILE_MAX_BYTES } from "../src/site/serve.js";
-import { servePort } from "../src/cli/commands/site.js";
+import { serveSite, resolveRequestPath } from "../src/site/serve.js";
 import type { RunningServer } from "../src/site/serve.js";
 
 const FIXTURES = "test/fixtures/site/notebooks";
@@ -288,14 +285,13 @@ function fullGet(port: number, path: string): Promise<number | string> {
  * Send a GET on a raw socket, read the first chunk of the answer and hang up: with a FIN
  * (`destroy`) or, when `reset`, with an RST. Resolves with the first chunk's first line.
  */
-function hangUpEarly(port: number, path: string, reset: boolean, acceptEncoding?: string): Promise<string> {
+function hangUpEarly(port: number, path: string, reset: boolean): Promise<string> {
   return new Promise((resolve) => {
     const sock = createConnection({ host: "127.0.0.1", port });
     let first = "";
     const done = (): void => resolve(first);
     sock.setTimeout(10_000, () => { sock.destroy(); done(); });
-    const extra = acceptEncoding === undefined ? "" : `Accept-Encoding: ${acceptEncoding}\r\n`;
-    sock.on("connect", () => sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`));
+    sock.on("connect", () => sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
     sock.once("data", (chunk: Buffer) => {
       first = chunk.toString("latin1").split("\r\n", 1)[0] ?? "";
       if (reset) sock.resetAndDestroy();
@@ -361,31 +357,6 @@ describe("site server: no resource outlives its request (defect 1)", () => {
       // Nothing of the site is held open any more.
       const held = siteFilesHeld();
       expect(held, held.join(", ")).toEqual([]);
-    } finally {
-      serve.child.kill("SIGKILL");
-    }
-  }, 60_000);
-
-  it("early hang-ups on a large file streamed through brotli or gzip leave nothing open", async () => {
-    const serve = await startServeChild(site);
-    try {
-      await inBatches(4, 4, (i) => hangUpEarly(serve.port, `/${BIG_FILE}`, i % 2 === 0, i % 2 === 0 ? "br" : "gzip"));
-      await settle(() => false, 300);
-      const before = fdCount(serve.pid);
-      const firsts = await inBatches(100, 20, (i) => hangUpEarly(serve.port, `/${BIG_FILE}`, i % 2 === 0, i % 4 < 2 ? "br" : "gzip"));
-      expect(firsts.filter((l) => l === "HTTP/1.1 200 OK")).toHaveLength(100);
-      const siteFilesHeld = (): number =>
-        readdirSync(`/proc/${serve.pid}/fd`).filter((fd) => {
-          try {
-            return realpathSync(`/proc/${serve.pid}/fd/${fd}`).startsWith(realpathSync(site));
-          } catch {
-            return false;
-          }
-        }).length;
-      await settle(() => fdCount(serve.pid) <= before + 5 && siteFilesHeld() === 0, 5_000);
-      expect(fdCount(serve.pid)).toBeLessThanOrEqual(before + 5);
-      expect(siteFilesHeld()).toBe(0);
-      expect(await fullGet(serve.port, "/index.html")).toBe(200);
     } finally {
       serve.child.kill("SIGKILL");
     }
@@ -470,229 +441,4 @@ describe("site server: slow and stalled clients are bounded", () => {
       rmSync(huge, { force: true });
     }
   }, 20_000);
-});
-
-// ---------------------------------------------------------------------------------------------
-// Issue 12 §4: conditional requests, compression, and the port from --port or PORT.
-
-/** A GET with request headers; the body as raw bytes (still compressed, if it was). */
-function rawGet(path: string, headers: Record<string, string> = {}, method = "GET"): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: server.port, path, method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-describe("site server: validators and conditional requests", () => {
-  it("sends a strong ETag and Last-Modified on every file response", async () => {
-    for (const path of ["/index.html", "/assets/site.css", "/assets/favicon.svg", "/notebooks/04-time-wait.ipynb"]) {
-      const res = await rawGet(path);
-      expect(res.status, path).toBe(200);
-      expect(res.headers.etag, path).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
-      expect(new Date(String(res.headers["last-modified"])).toUTCString(), path).toBe(res.headers["last-modified"]);
-    }
-    const head = await rawGet("/index.html", {}, "HEAD");
-    expect(head.status).toBe(200);
-    expect(head.body.byteLength).toBe(0);
-    expect(head.headers.etag).toBe((await rawGet("/index.html")).headers.etag);
-  });
-
-  it("answers If-None-Match and If-Modified-Since with 304 and no body", async () => {
-    const first = await rawGet("/04-time-wait.html");
-    const etag = String(first.headers.etag);
-    const notModified = await rawGet("/04-time-wait.html", { "If-None-Match": etag });
-    expect(notModified.status).toBe(304);
-    expect(notModified.body.byteLength).toBe(0);
-    expect(notModified.headers.etag).toBe(etag);
-    expect(notModified.headers["content-length"]).toBeUndefined();
-    expect((await rawGet("/04-time-wait.html", { "If-None-Match": `"other", W/${etag}` })).status).toBe(304);
-    expect((await rawGet("/04-time-wait.html", { "If-None-Match": "*" })).status).toBe(304);
-    expect((await rawGet("/04-time-wait.html", { "If-None-Match": etag }, "HEAD")).status).toBe(304);
-    expect((await rawGet("/04-time-wait.html", { "If-None-Match": '"stale"' })).status).toBe(200);
-    const lastModified = String(first.headers["last-modified"]);
-    const since = await rawGet("/04-time-wait.html", { "If-Modified-Since": lastModified });
-    expect(since.status).toBe(304);
-    expect(since.body.byteLength).toBe(0);
-    expect((await rawGet("/04-time-wait.html", { "If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 GMT" })).status).toBe(200);
-    // If-None-Match wins: a stale tag is 200 even when the date alone would say 304.
-    expect((await rawGet("/04-time-wait.html", { "If-None-Match": '"stale"', "If-Modified-Since": lastModified })).status).toBe(200);
-    // The 404 page is never "not modified".
-    expect((await rawGet("/no-such-page.html", { "If-None-Match": "*" })).status).toBe(404);
-  });
-
-  it("a changed file gets a new ETag and a 200 with its new bytes", async () => {
-    const file = join(site, "changing.txt");
-    writeFileSync(file, "first version\n");
-    const first = await rawGet("/changing.txt");
-    expect(first.body.toString()).toBe("first version\n");
-    // Same size, so only the mtime tells the versions apart.
-    writeFileSync(file, "other version\n");
-    utimesSync(file, new Date(), new Date(Date.now() + 5_000));
-    const second = await rawGet("/changing.txt", { "If-None-Match": String(first.headers.etag) });
-    expect(second.status).toBe(200);
-    expect(second.headers.etag).not.toBe(first.headers.etag);
-    expect(second.body.toString()).toBe("other version\n");
-    // The compressed copy of the old version is not served for the new one.
-    const gzFirst = await rawGet("/changing.txt", { "Accept-Encoding": "gzip" });
-    writeFileSync(file, "third version\n");
-    utimesSync(file, new Date(), new Date(Date.now() + 10_000));
-    const gzThird = await rawGet("/changing.txt", { "Accept-Encoding": "gzip" });
-    expect(gzThird.headers.etag).not.toBe(gzFirst.headers.etag);
-    expect(gunzipSync(gzThird.body).toString()).toBe("third version\n");
-    rmSync(file);
-  });
-});
-
-describe("site server: compression", () => {
-  it("chooses br, then gzip, honouring q=0", () => {
-    expect(negotiateEncoding(undefined)).toBe("identity");
-    expect(negotiateEncoding("")).toBe("identity");
-    expect(negotiateEncoding("identity")).toBe("identity");
-    expect(negotiateEncoding("gzip, deflate, br")).toBe("br");
-    expect(negotiateEncoding("br;q=0, gzip")).toBe("gzip");
-    expect(negotiateEncoding("gzip;q=1.0, br;q=0.5")).toBe("gzip");
-    expect(negotiateEncoding("*")).toBe("br");
-    expect(negotiateEncoding("*, br;q=0")).toBe("gzip");
-    expect(negotiateEncoding("br;q=0, gzip;q=0")).toBe("identity");
-    expect(negotiateEncoding("deflate")).toBe("identity");
-  });
-
-  it("gzip and br bodies decompress to the file's exact bytes, with Content-Encoding, Vary and their own ETag", async () => {
-    const cases: Array<[string, string]> = [
-      ["/04-time-wait.html", "04-time-wait.html"],
-      ["/assets/site.css", "assets/site.css"],
-      ["/assets/site.js", "assets/site.js"],
-      ["/search-index.json", "search-index.json"],
-      ["/assets/favicon.svg", "assets/favicon.svg"],
-      ["/notebooks/04-time-wait.ipynb", "notebooks/04-time-wait.ipynb"],
-    ];
-    for (const [path, file] of cases) {
-      const bytes = readFileSync(join(site, file));
-      const plain = await rawGet(path);
-      expect(plain.headers["content-encoding"], path).toBeUndefined();
-      expect(plain.headers.vary, path).toBe("Accept-Encoding");
-      expect(plain.body.equals(bytes), path).toBe(true);
-      const br = await rawGet(path, { "Accept-Encoding": "gzip, deflate, br" });
-      expect(br.headers["content-encoding"], path).toBe("br");
-      expect(br.headers.vary, path).toBe("Accept-Encoding");
-      expect(br.headers["content-length"], path).toBe(String(br.body.byteLength));
-      expect(br.headers.etag, path).toBe(String(plain.headers.etag).replace(/"$/, '-br"'));
-      expect(brotliDecompressSync(br.body).equals(bytes), path).toBe(true);
-      // Twice: the second answer comes from the cache and is the same.
-      expect((await rawGet(path, { "Accept-Encoding": "br" })).body.equals(br.body), path).toBe(true);
-      const gz = await rawGet(path, { "Accept-Encoding": "br;q=0, gzip" });
-      expect(gz.headers["content-encoding"], path).toBe("gzip");
-      expect(gz.headers.etag, path).toBe(String(plain.headers.etag).replace(/"$/, '-gz"'));
-      expect(gunzipSync(gz.body).equals(bytes), path).toBe(true);
-      // A compressed tag is checked against the compressed representation only.
-      expect((await rawGet(path, { "Accept-Encoding": "br", "If-None-Match": String(br.headers.etag) })).status, path).toBe(304);
-      expect((await rawGet(path, { "Accept-Encoding": "gzip", "If-None-Match": String(br.headers.etag) })).status, path).toBe(200);
-    }
-    const identity = await rawGet("/index.html", { "Accept-Encoding": "identity" });
-    expect(identity.headers["content-encoding"]).toBeUndefined();
-    expect(identity.body.equals(readFileSync(join(site, "index.html")))).toBe(true);
-    const head = await rawGet("/index.html", { "Accept-Encoding": "br" }, "HEAD");
-    expect(head.headers["content-encoding"]).toBe("br");
-    expect(head.headers["content-length"]).toBe(String((await rawGet("/index.html", { "Accept-Encoding": "br" })).body.byteLength));
-    expect(head.body.byteLength).toBe(0);
-  });
-
-  it("does not compress formats that are compressed already", async () => {
-    writeFileSync(join(site, "pixel.png"), Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"));
-    const png = await rawGet("/pixel.png", { "Accept-Encoding": "br, gzip" });
-    expect(png.status).toBe(200);
-    expect(png.headers["content-encoding"]).toBeUndefined();
-    expect(png.headers.vary).toBeUndefined();
-    expect(png.headers.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
-    rmSync(join(site, "pixel.png"));
-  });
-
-  it("a text file over WHOLE_FILE_MAX_BYTES streams compressed and decompresses exactly", async () => {
-    const line = (i: number): string => `line ${i}: FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT ${(i * 2654435761) % 1000003}\n`;
-    let text = "";
-    for (let i = 0; text.length <= 3 * WHOLE_FILE_MAX_BYTES; i++) text += line(i);
-    const bytes = Buffer.from(text);
-    writeFileSync(join(site, "large.txt"), bytes);
-    try {
-      for (const [encoding, decode] of [["br", brotliDecompressSync], ["gzip", gunzipSync]] as const) {
-        const res = await rawGet("/large.txt", { "Accept-Encoding": encoding });
-        expect(res.status, encoding).toBe(200);
-        expect(res.headers["content-encoding"], encoding).toBe(encoding);
-        expect(res.headers["content-length"], encoding).toBeUndefined();
-        expect(res.headers["transfer-encoding"], encoding).toBe("chunked");
-        expect(res.headers.vary, encoding).toBe("Accept-Encoding");
-        expect(res.body.byteLength, encoding).toBeLessThan(bytes.byteLength / 2);
-        expect(decode(res.body).equals(bytes), encoding).toBe(true);
-      }
-      const plain = await rawGet("/large.txt");
-      expect(plain.headers["content-length"]).toBe(String(bytes.byteLength));
-      expect(plain.body.equals(bytes)).toBe(true);
-      expect((await rawGet("/large.txt", { "If-None-Match": String(plain.headers.etag) })).status).toBe(304);
-    } finally {
-      rmSync(join(site, "large.txt"));
-    }
-  });
-});
-
-describe("site serve: the port from --port or PORT", () => {
-  it("servePort: --port, else PORT, else 4173; a bad value names its source", () => {
-    expect(servePort(undefined, undefined)).toBe(4173);
-    expect(servePort(undefined, "")).toBe(4173);
-    expect(servePort(undefined, "8080")).toBe(8080);
-    expect(servePort("9090", "8080")).toBe(9090);
-    expect(() => servePort(undefined, "http")).toThrow(`PORT: expected an integer >= 0, got "http"`);
-    expect(() => servePort(undefined, "70000")).toThrow("PORT: expected an integer from 0 to 65535, got 70000");
-    expect(() => servePort("-1", undefined)).toThrow("--port: expected an integer >= 0, got -1");
-  });
-
-  /** A port free right now (bound and released): the CLI then asks for it by number. */
-  async function freePort(): Promise<number> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    return port;
-  }
-
-  /** Start `site serve` with `args` and `env`, wait for its URL, fetch a page, stop it. */
-  async function servedPort(args: string[], env: Record<string, string>): Promise<number> {
-    const child = execa(process.execPath, ["dist/cli/main.js", "site", "serve", "--dir", site, ...args], { env, reject: false });
-    try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let out = "";
-        child.stdout.on("data", (c: Buffer) => {
-          out += c.toString();
-          const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-          if (m) resolve(Number(m[1]));
-        });
-        void child.then((r) => reject(new Error(`serve exited early with ${r.exitCode}: ${r.stderr}`)));
-      });
-      expect((await fetch(`http://127.0.0.1:${port}/index.html`)).status).toBe(200);
-      return port;
-    } finally {
-      child.kill("SIGTERM");
-      await child;
-    }
-  }
-
-  it("PORT sets the port when --port is not given, and --port wins over it", async () => {
-    const fromEnv = await freePort();
-    expect(await servedPort([], { PORT: String(fromEnv) })).toBe(fromEnv);
-    const fromOption = await freePort();
-    expect(await servedPort(["--port", String(fromOption)], { PORT: String(fromEnv) })).toBe(fromOption);
-  }, 30_000);
-
-  it("a bad PORT is a one-line error, exit 2", async () => {
-    const bad = await execa(process.execPath, ["dist/cli/main.js", "site", "serve", "--dir", site], { env: { PORT: "http" }, reject: false });
-    expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toBe(`tcp-lifecycle: PORT: expected an integer >= 0, got "http"`);
-    const high = await execa(process.execPath, ["dist/cli/main.js", "site", "serve", "--dir", site], { env: { PORT: "65536" }, reject: false });
-    expect(high.exitCode).toBe(2);
-    expect(high.stderr).toBe("tcp-lifecycle: PORT: expected an integer from 0 to 65535, got 65536");
-  }, 30_000);
 });

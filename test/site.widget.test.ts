@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { scenarioOf, simulate, validateScenario } from "../src/sim/index.js";
 import type { Scenario } from "../src/sim/index.js";
 import { segmentLabel } from "../src/render/ladder-events.js";
-import { dropRuleFor, profileSummary, segmentsOf, widgetProfile, widgetSteps, withRules } from "../src/site/client/widget-model.js";
-import { PROFILES } from "../src/fsm/profiles.js";
+import { dropRuleFor, segmentsOf, widgetSteps, withRules } from "../src/site/client/widget-model.js";
 import { withWidgets } from "../src/site/widgets.js";
 import type { Chapter } from "../src/site/chapter.js";
 
@@ -117,28 +116,5 @@ describe("widget markers at build time", () => {
 
   it("names the chapter of an unknown preset", () => {
     expect(() => withWidgets(chapter("07", `<div data-tcp-widget="five-way-close"></div>`))).toThrow(/07-x: unknown widget preset "five-way-close"/);
-  });
-});
-
-describe("the widget's profile: the one the chapters teach", () => {
-  it("is Linux unless the marker asks for rfc9293", () => {
-    expect(widgetProfile(undefined)).toBe("linux");
-    expect(widgetProfile("rfc9293")).toBe("rfc9293");
-    expect(widgetProfile("bsd")).toBe("linux");
-  });
-
-  it("names the profile and its timer lengths, from the profile itself", () => {
-    expect(PROFILES.linux.timeWait).toBe(60);
-    expect(profileSummary("linux")).toMatch(/^Profile: Linux\. TIME_WAIT 60 s, orphaned FIN_WAIT_2 60 s, delayed ACK 40 ms, first retransmission timeout \d+ (ms|s)\.$/);
-    expect(profileSummary("rfc9293")).toMatch(/^Profile: RFC 9293\. TIME_WAIT 240 s, orphaned FIN_WAIT_2 none, delayed ACK 200 ms, /);
-  });
-
-  it("the static ladder (no JavaScript) is the Linux run unless the marker says otherwise", () => {
-    const chapter = (attrs: string): Chapter => ({ number: 1, slug: "01-x", title: "x", description: "", html: `<div data-tcp-widget="four-way-close"${attrs}></div>`, headings: [] } as unknown as Chapter);
-    const linux = withWidgets(chapter("")).html;
-    const rfc = withWidgets(chapter(' data-profile="rfc9293"')).html;
-    // The linux run ends TIME_WAIT 60 s after it starts; the RFC one 240 s after.
-    expect(linux).toContain("2MSL 60 s");
-    expect(rfc).toContain("2MSL 240 s");
   });
 });

@@ -156,7 +156,7 @@ export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBui
     return { outDir, chapters: previous.chapters, runs, files: previous.files, written: [], reused: true, durationMs: performance.now() - started };
   }
 
-  const md = createMarkdown({ glossary, references: true });
+  const md = createMarkdown({ glossary });
   const files: Array<{ path: string; content: string | Uint8Array }> = [];
   const chapters: Chapter[] = [];
   const widgetAssets: Asset[] = [];
@@ -211,7 +211,7 @@ export async function buildSite(options: SiteBuildOptions = {}): Promise<SiteBui
 }
 
 /** Bump when the builder changes what it writes in a way its own files' hash would not show. */
-const BUILD_FORMAT = 3;
+const BUILD_FORMAT = 2;
 
 function hashTree(hash: ReturnType<typeof createHash>, dir: string): void {
   if (!existsSync(dir)) return;

@@ -12,7 +12,6 @@ import type { Heading } from "./markdown.js";
 import { highlight, renderMarkdown } from "./markdown.js";
 import { renderOutputs, stripAnsi } from "./outputs.js";
 import { findWidgets } from "./widget-marker.js";
-import { pageSources, renderSources, withoutSourceLinks } from "./references.js";
 
 export interface SearchSection {
   /** Anchor id within the page, or "" for the top. */
@@ -108,12 +107,6 @@ export function renderChapter(nb: Notebook, file: string, md: MarkdownIt): Chapt
     section().code += streamText(cell);
   });
 
-  // The page ends with its sources: every RFC section and kernel identifier its prose cited.
-  const sources = renderSources(pageSources(env));
-  if (sources !== "") {
-    parts.push(sources);
-    toc.push({ level: 2, id: "sources", text: "Sources" });
-  }
   if (title === "") title = slug;
   // "4 · TIME_WAIT" in chapter 04: the number is shown beside the title already.
   const numbered = /^0*(\d+)\s*[·.:—–-]\s*(.+)$/u.exec(title);
@@ -146,9 +139,7 @@ function renderCodeCell(cell: CodeCell, tags: readonly string[], md: MarkdownIt,
     ? ""
     : `<div class="cell-input"><pre class="code"><code class="hljs language-typescript">${highlight(source)}</code></pre></div>`;
   const outputs = renderOutputs(cell.outputs, {
-    // Computed outputs (a table's 286 "§3.10.7.4" references) stay plain: linking each would
-    // cost chapter 03 its page budget; the prose cites the same sections, and those link.
-    markdown: (src) => withoutSourceLinks(env, () => renderMarkdown(md, src, env).html),
+    markdown: (src) => renderMarkdown(md, src, env).html,
     where,
     expectsError: tags.includes("raises-exception"),
     idScope,

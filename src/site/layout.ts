@@ -78,22 +78,10 @@ function inlineTableOfContents(toc: readonly Heading[]): string {
   return `<nav class="toc-inline" aria-label="On this page (folded)"><details><summary>On this page</summary>${tocItems(toc)}</details></nav>`;
 }
 
-function neighbours(chapters: readonly Chapter[], current: Chapter): { prev?: Chapter; next?: Chapter } {
+function pager(chapters: readonly Chapter[], current: Chapter): string {
   const i = chapters.findIndex((c) => c.slug === current.slug);
   const prev = i > 0 ? chapters[i - 1] : undefined;
   const next = i >= 0 && i < chapters.length - 1 ? chapters[i + 1] : undefined;
-  return { ...(prev && { prev }), ...(next && { next }) };
-}
-
-/** `<link rel="prev|next">` in the head: browsers, readers and the `n`/`p` keys (client/main.ts) use them. */
-function headNeighbourLinks(chapters: readonly Chapter[], current: Chapter): string {
-  const { prev, next } = neighbours(chapters, current);
-  return [prev && `<link rel="prev" href="${escapeAttr(prev.slug)}.html">`, next && `<link rel="next" href="${escapeAttr(next.slug)}.html">`]
-    .filter(Boolean).join("\n");
-}
-
-function pager(chapters: readonly Chapter[], current: Chapter): string {
-  const { prev, next } = neighbours(chapters, current);
   const link = (c: Chapter, rel: "prev" | "next"): string =>
     `<a class="pager-${rel}" rel="${rel}" href="${escapeAttr(c.slug)}.html"><span class="pager-label">${rel === "prev" ? "Previous" : "Next"}</span>`
     + `<span class="pager-title">${escapeHtml(c.title)}</span></a>`;
@@ -132,7 +120,6 @@ export function renderPage(page: PageInput): string {
 <title>${escapeHtml(page.title)}</title>
 <meta name="description" content="${escapeAttr(page.description)}">
 <link rel="icon" href="${escapeAttr(root + assets.favicon)}" type="image/svg+xml">
-${page.current ? headNeighbourLinks(page.chapters, page.current) : ""}
 ${css}
 ${headJs}
 ${js}

@@ -14,7 +14,6 @@ import json from "highlight.js/lib/languages/json";
 import { escapeHtml } from "./html.js";
 import type { GlossaryEntry } from "../teaching/glossary.js";
 import { glossaryLinks } from "./glossary.js";
-import { referenceLinks } from "./references.js";
 
 hljs.registerLanguage("typescript", typescript);
 hljs.registerLanguage("javascript", javascript);
@@ -88,8 +87,6 @@ export interface MarkdownOptions {
    * Off unless given: the site build passes GLOSSARY.
    */
   readonly glossary?: readonly GlossaryEntry[];
-  /** Link RFC sections and kernel identifiers to their sources (src/site/references.ts). Off unless given. */
-  readonly references?: boolean;
 }
 
 export function createMarkdown(options: MarkdownOptions = {}): Markdown {
@@ -119,8 +116,6 @@ export function createMarkdown(options: MarkdownOptions = {}): Markdown {
     tabIndex: false,
     permalink: labelledPermalink,
   });
-  // References first: the glossary then leaves their link text alone.
-  if (options.references === true) referenceLinks(md);
   if (options.glossary !== undefined) glossaryLinks(md, options.glossary);
   return md;
 }

@@ -14,20 +14,12 @@
  * response ends, fails or the client hangs up first. A client gets HEADERS_TIMEOUT_MS to send its headers and
  * REQUEST_TIMEOUT_MS for the whole request, and a connection that moves no bytes for
  * IDLE_TIMEOUT_MS is closed (docs/limits.md, "Site server and site build").
- *
- * Every file response carries a strong ETag (size and mtime, suffixed -br or -gz for a
- * compressed representation) and Last-Modified; If-None-Match (else If-Modified-Since) that
- * still matches gets 304 with no body. Text (COMPRESSIBLE_EXTENSIONS) is sent with brotli or
- * gzip when Accept-Encoding allows it: a small file's compressed bytes are kept per file
- * version in a bounded LRU, a large one is compressed by a zlib stream inside the pipeline.
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createReadStream, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
 import { pipeline } from "node:stream";
-import type { Transform } from "node:stream";
-import { brotliCompressSync, constants as zlibConstants, createBrotliCompress, createGzip, gzipSync } from "node:zlib";
 import { CONTENT_SECURITY_POLICY } from "./layout.js";
 
 import { DEFAULT_PORT, HOST } from "./defaults.js";
@@ -50,29 +42,7 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".txt": "text/plain; charset=utf-8",
   ".map": "application/json; charset=utf-8",
   ".woff2": "font/woff2",
-  ".xml": "application/xml; charset=utf-8",
-  ".md": "text/markdown; charset=utf-8",
 };
-
-/**
- * Text formats worth compressing. Images other than SVG, fonts and PDFs are compressed
- * formats already: zlib would spend CPU to win nothing (or make them larger).
- */
-export const COMPRESSIBLE_EXTENSIONS: ReadonlySet<string> = new Set([
-  ".html", ".css", ".js", ".mjs", ".json", ".ipynb", ".svg", ".txt", ".map", ".xml", ".md",
-]);
-
-/** Compressed small files kept in memory: at most this many entries… */
-export const COMPRESSED_CACHE_MAX_ENTRIES = 256;
-/** …and at most this many compressed bytes in all (the site's text is about 1 MiB uncompressed). */
-export const COMPRESSED_CACHE_MAX_BYTES = 8 * 1024 * 1024;
-/**
- * Brotli quality 5, not the default 11: 11 takes hundreds of milliseconds on a 256 KiB file,
- * on the event loop, for a few percent; 5 is already smaller than gzip -6 on HTML and CSS.
- */
-const BROTLI_QUALITY = 5;
-
-export type ContentCoding = "br" | "gzip" | "identity";
 
 /** Time a client has to send the request line and headers. */
 export const HEADERS_TIMEOUT_MS = 10_000;
@@ -161,115 +131,6 @@ export function resolveRequestPath(root: string, target: string): Resolution {
   return { kind: "file", file: real };
 }
 
-/**
- * The coding to send, from an Accept-Encoding header: the acceptable one (q > 0, named or by
- * `*`) with the highest q, br before gzip on a tie; identity when neither is acceptable or the
- * header is absent (RFC 9110 §12.5.3: no header means any coding is allowed, but a client
- * that sends none, curl say, would get bytes it cannot read).
- */
-export function negotiateEncoding(header: string | undefined): ContentCoding {
-  if (header === undefined) return "identity";
-  const q = new Map<string, number>();
-  for (const part of header.split(",")) {
-    const [rawName, ...params] = part.split(";");
-    const name = (rawName ?? "").trim().toLowerCase();
-    if (name === "") continue;
-    let weight = 1;
-    for (const param of params) {
-      const m = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(param);
-      if (m) weight = Number(m[1]);
-    }
-    // A malformed weight counts as q=0: when unsure, do not send what may be unreadable.
-    q.set(name, Number.isFinite(weight) ? weight : 0);
-  }
-  const br = q.get("br") ?? q.get("*") ?? 0;
-  const gzip = q.get("gzip") ?? q.get("x-gzip") ?? q.get("*") ?? 0;
-  if (br > 0 && br >= gzip) return "br";
-  if (gzip > 0) return "gzip";
-  return "identity";
-}
-
-/** A strong validator: size and mtime in nanoseconds, which change whenever the file is rewritten. */
-function entityTag(size: bigint, mtimeNs: bigint, coding: ContentCoding): string {
-  const suffix = coding === "br" ? "-br" : coding === "gzip" ? "-gz" : "";
-  return `"${size.toString(16)}-${mtimeNs.toString(16)}${suffix}"`;
-}
-
-/**
- * Whether the client's copy is current (RFC 9110 §13.1.2, §13.1.3): If-None-Match by weak
- * comparison against this representation's tag; If-Modified-Since only when there is no
- * If-None-Match, at the one-second resolution of an HTTP date.
- */
-function notModified(req: IncomingMessage, etag: string, mtimeMs: number): boolean {
-  const ifNoneMatch = req.headers["if-none-match"];
-  if (ifNoneMatch !== undefined) {
-    if (ifNoneMatch.trim() === "*") return true;
-    const opaque = (tag: string): string => tag.trim().replace(/^W\//, "");
-    return ifNoneMatch.split(",").some((tag) => opaque(tag) === etag);
-  }
-  const since = req.headers["if-modified-since"];
-  if (since === undefined) return false;
-  const date = Date.parse(since);
-  return Number.isFinite(date) && Math.floor(mtimeMs / 1000) * 1000 <= date;
-}
-
-/**
- * Least-recently-used compressed bodies, keyed by file, version (the ETag) and coding. A new
- * version of a file gets a new key; the old one ages out, bounded by entries and bytes.
- */
-class CompressedCache {
-  readonly #entries = new Map<string, Buffer>();
-  #bytes = 0;
-
-  get(key: string): Buffer | undefined {
-    const hit = this.#entries.get(key);
-    if (hit !== undefined) {
-      // Map keeps insertion order: re-inserting makes this the most recently used.
-      this.#entries.delete(key);
-      this.#entries.set(key, hit);
-    }
-    return hit;
-  }
-
-  set(key: string, body: Buffer): void {
-    if (body.byteLength > COMPRESSED_CACHE_MAX_BYTES) return;
-    const old = this.#entries.get(key);
-    if (old !== undefined) {
-      this.#entries.delete(key);
-      this.#bytes -= old.byteLength;
-    }
-    this.#entries.set(key, body);
-    this.#bytes += body.byteLength;
-    for (const [oldest, value] of this.#entries) {
-      if (this.#entries.size <= COMPRESSED_CACHE_MAX_ENTRIES && this.#bytes <= COMPRESSED_CACHE_MAX_BYTES) break;
-      this.#entries.delete(oldest);
-      this.#bytes -= value.byteLength;
-    }
-  }
-}
-
-function compressSync(body: Buffer, coding: "br" | "gzip"): Buffer {
-  if (coding === "gzip") return gzipSync(body);
-  return brotliCompressSync(body, {
-    params: {
-      [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
-      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
-      [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT,
-    },
-  });
-}
-
-function compressStream(coding: "br" | "gzip", size: number): Transform {
-  if (coding === "gzip") return createGzip();
-  return createBrotliCompress({
-    params: {
-      [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
-      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: size,
-      [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT,
-    },
-  });
-}
-
 function send(res: ServerResponse, status: number, body: string, headOnly: boolean): void {
   res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
   res.end(headOnly ? undefined : body);
@@ -290,8 +151,6 @@ function handler(root: string): (req: IncomingMessage, res: ServerResponse) => v
 }
 
 function respond(root: string): (req: IncomingMessage, res: ServerResponse) => void {
-  // One cache per server: its lifetime is the server's, and two servers never share files.
-  const compressed = new CompressedCache();
   return (req, res) => {
     const headOnly = req.method === "HEAD";
     res.setHeader("X-Content-Type-Options", "nosniff");
@@ -311,66 +170,30 @@ function respond(root: string): (req: IncomingMessage, res: ServerResponse) => v
     const notFound = found.kind === "not-found";
     const file = notFound ? join(root, "404.html") : found.file;
     if (notFound && !existsSync(file)) return send(res, 404, "404 not found\n", headOnly);
-    const extension = extname(file).toLowerCase();
-    const type = CONTENT_TYPES[extension] ?? "application/octet-stream";
-    // bigint for the nanoseconds: two writes within one millisecond still get two tags.
-    const stat = statSync(file, { bigint: true });
-    const size = Number(stat.size);
-    const mtimeMs = Number(stat.mtimeMs);
-    const compressible = COMPRESSIBLE_EXTENSIONS.has(extension);
-    const coding = compressible ? negotiateEncoding(req.headers["accept-encoding"]) : "identity";
-    const etag = entityTag(stat.size, stat.mtimeNs, coding);
-    const headers: Record<string, string | number> = {
-      "Content-Type": type,
-      "Cache-Control": "no-cache",
-      ETag: etag,
-      "Last-Modified": new Date(mtimeMs).toUTCString(),
-    };
-    // Caches must key on Accept-Encoding wherever the answer could differ by it.
-    if (compressible) headers["Vary"] = "Accept-Encoding";
+    const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
+    const size = statSync(file).size;
+    const headers: Record<string, string | number> = { "Content-Type": type, "Content-Length": size, "Cache-Control": "no-cache" };
     if (type.startsWith("text/html")) headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY;
     const status = notFound ? 404 : 200;
-    // Only a found file is a representation the client can hold a copy of; the 404 page is not.
-    if (!notFound && notModified(req, etag, mtimeMs)) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    if (coding !== "identity") headers["Content-Encoding"] = coding;
-    if (size <= WHOLE_FILE_MAX_BYTES) {
-      // HEAD reads (or finds cached) the body too, so its Content-Length is the one GET sends.
-      const raw = coding === "identity" && headOnly ? undefined : readFileSync(file);
-      let body: Buffer | undefined = raw;
-      if (raw !== undefined && coding !== "identity") {
-        const key = `${file}\0${etag}`;
-        body = compressed.get(key);
-        if (body === undefined) {
-          body = compressSync(raw, coding);
-          // Cached only if the bytes read are the version the tag names (the file may have
-          // changed since stat): a stale body must not outlive its request under a new tag.
-          if (raw.byteLength === size) compressed.set(key, body);
-        }
-      }
-      // The file may have changed since stat: the length sent is the length read.
-      headers["Content-Length"] = body?.byteLength ?? size;
-      res.writeHead(status, headers);
-      res.end(headOnly ? undefined : body);
-      return;
-    }
-    // A compressed stream's length is known only at its end: chunked, no Content-Length.
-    if (coding === "identity") headers["Content-Length"] = size;
-    res.writeHead(status, headers);
     if (headOnly) {
+      res.writeHead(status, headers);
       res.end();
       return;
     }
+    if (size <= WHOLE_FILE_MAX_BYTES) {
+      const body = readFileSync(file);
+      // The file may have changed since stat: the length sent is the length read.
+      headers["Content-Length"] = body.byteLength;
+      res.writeHead(status, headers);
+      res.end(body);
+      return;
+    }
+    res.writeHead(status, headers);
     // pipeline, not pipe: when the client goes away first, pipe only unpipes and the paused
-    // read stream keeps its descriptor for the life of the process; pipeline destroys it (and
-    // the zlib stream between them). An error on any side (the file vanished, the socket
-    // reset) destroys all of them; the status line has gone out, so there is nothing more to
-    // tell the client.
-    if (coding === "identity") pipeline(createReadStream(file), res, () => undefined);
-    else pipeline(createReadStream(file), compressStream(coding, size), res, () => undefined);
+    // read stream keeps its descriptor for the life of the process; pipeline destroys it.
+    // An error on either side (the file vanished, the socket reset) destroys both; the
+    // status line has gone out, so there is nothing more to tell the client.
+    pipeline(createReadStream(file), res, () => undefined);
   };
 }
 

@@ -9,7 +9,6 @@ import type { Asset } from "./assets.js";
 import { bundleScript, clientEntry } from "./assets.js";
 import { DEFAULT_WIDGET_PRESETS, findWidgets, markerHtml } from "./widget-marker.js";
 import { isPresetName, simulate, PRESETS, PRESET_NAMES } from "../sim/index.js";
-import { widgetProfile } from "./client/widget-model.js";
 import { renderSvgLadder } from "../render/svg-ladder.js";
 
 export interface PreparedWidgets {
@@ -23,13 +22,9 @@ export class WidgetMarkerError extends Error {
 
 const EMPTY_MARKER = /<div\b([^>]*\bdata-tcp-widget="([A-Za-z0-9_-]+)"[^>]*)><\/div>/g;
 
-/**
- * The ladder readers without JavaScript see: the same run the live widget starts with (the
- * marker's `data-profile`, else Linux, as client/widget-model.ts `widgetProfile` decides).
- */
-export function staticLadder(preset: string, n: number, profile?: string): string {
+export function staticLadder(preset: string, n: number): string {
   if (!isPresetName(preset)) throw new WidgetMarkerError(`unknown widget preset "${preset}" (expected one of ${PRESET_NAMES.join(", ")})`);
-  return renderSvgLadder(simulate(preset, { profile: widgetProfile(profile) }), { idPrefix: `static-ladder-${n}`, title: `Ladder diagram: ${PRESETS[preset].title}` });
+  return renderSvgLadder(simulate(preset), { idPrefix: `static-ladder-${n}`, title: `Ladder diagram: ${PRESETS[preset].title}` });
 }
 
 export function withWidgets(chapter: Chapter): Chapter {
@@ -45,8 +40,7 @@ export function withWidgets(chapter: Chapter): Chapter {
     html = html.replace(EMPTY_MARKER, (_all, attrs: string, name: string) => {
       const cls = /\bclass="[^"]*\btcp-widget\b/.test(attrs) ? attrs
         : /\bclass="/.test(attrs) ? attrs.replace(/\bclass="/, `class="tcp-widget `) : `${attrs} class="tcp-widget"`;
-      const profile = /\bdata-profile="([a-z0-9]+)"/.exec(attrs)?.[1];
-      return `<div${cls}>${staticLadder(name, ++n, profile)}</div>`;
+      return `<div${cls}>${staticLadder(name, ++n)}</div>`;
     });
   } catch (err) {
     if (err instanceof WidgetMarkerError) throw new WidgetMarkerError(`${chapter.slug}: ${err.message}`);

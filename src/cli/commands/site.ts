@@ -19,19 +19,6 @@ function notebookArgs(args: readonly string[]): string[] | undefined {
   });
 }
 
-/**
- * The port to serve on: --port, else the PORT environment variable (an empty PORT counts as
- * unset, as a shell's `PORT= npm start` means), else DEFAULT_PORT. A bad value of either is a
- * UserError naming where it came from.
- */
-export function servePort(option: string | undefined, env: string | undefined): number {
-  const [name, raw] = option !== undefined ? ["--port", option] : env !== undefined && env !== "" ? ["PORT", env] : [undefined, undefined];
-  if (name === undefined || raw === undefined) return DEFAULT_PORT;
-  const port = numberOption(name, raw, { min: 0, integer: true });
-  if (port > 65535) throw new UserError(`${name}: expected an integer from 0 to 65535, got ${raw}`);
-  return port;
-}
-
 export function registerSite(program: Command): void {
   const site = program.command("site").description("build and serve the tutorial site");
   site
@@ -83,11 +70,10 @@ export function registerSite(program: Command): void {
     .command("serve")
     .description("serve the built site on 127.0.0.1 (only) until interrupted")
     .option("--dir <dir>", "the built site", DEFAULT_OUT_DIR)
-    // No commander default: an absent --port must be told apart from "--port 4173", so that
-    // PORT (as `PORT=N npm start` sets it) applies only when --port is not given.
-    .option("--port <n>", `port (default: $PORT, else ${DEFAULT_PORT}); a busy port falls back to an ephemeral one (0 = ephemeral)`)
-    .action(async (opts: { dir: string; port?: string }) => {
-      const port = servePort(opts.port, process.env["PORT"]);
+    .option("--port <n>", `port; a busy port falls back to an ephemeral one (0 = ephemeral)`, String(DEFAULT_PORT))
+    .action(async (opts: { dir: string; port: string }) => {
+      const port = numberOption("--port", opts.port, { min: 0, integer: true });
+      if (port > 65535) throw new UserError(`--port: expected an integer from 0 to 65535, got ${opts.port}`);
       const { serveSite, ServeError } = await import("../../site/serve.js");
       let running: RunningServer;
       try {

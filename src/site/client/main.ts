@@ -1,6 +1,5 @@
 /**
- * The page script: theme toggle, the chapters menu on narrow screens (Escape and an outside tap close it),
- * n/p (Alt+→/←) to the next/previous chapter, copy buttons on code blocks, and offline search.
+ * The page script: theme toggle, the chapters menu on narrow screens, and offline search.
  * The search index is fetched from this site on first use of the search box.
  */
 import MiniSearch from "minisearch";
@@ -64,41 +63,9 @@ function setupNavToggle(): void {
   const button = document.querySelector<HTMLButtonElement>(".nav-toggle");
   if (!button) return;
   button.hidden = false;
-  const setOpen = (open: boolean): void => {
-    document.body.classList.toggle("nav-open", open);
+  button.addEventListener("click", () => {
+    const open = document.body.classList.toggle("nav-open");
     button.setAttribute("aria-expanded", String(open));
-  };
-  button.addEventListener("click", () => setOpen(!document.body.classList.contains("nav-open")));
-  // The phone menu closes as menus do: on Escape (focus back on its button) and on a tap outside it.
-  document.addEventListener("keydown", (e) => {
-    if (e.key === "Escape" && document.body.classList.contains("nav-open")) {
-      setOpen(false);
-      button.focus();
-    }
-  });
-  document.addEventListener("click", (e) => {
-    const sidebar = document.getElementById("sidebar");
-    const t = e.target as Node;
-    if (document.body.classList.contains("nav-open") && !button.contains(t) && !sidebar?.contains(t)) setOpen(false);
-  });
-}
-
-/**
- * `n` / `p` (and Alt+→ / Alt+←) go to the next / previous chapter, from the page's
- * `<link rel="next|prev">`; never while typing, and never with Ctrl or Meta (browser shortcuts).
- */
-function setupChapterKeys(): void {
-  document.addEventListener("keydown", (e) => {
-    const target = e.target as HTMLElement | null;
-    const typing = target !== null && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
-    if (typing || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
-    const rel = (!e.altKey && e.key === "n") || (e.altKey && e.key === "ArrowRight") ? "next"
-      : (!e.altKey && e.key === "p") || (e.altKey && e.key === "ArrowLeft") ? "prev" : undefined;
-    if (rel === undefined || (e.shiftKey && !e.altKey)) return;
-    const link = document.querySelector<HTMLLinkElement>(`link[rel="${rel}"]`);
-    if (!link) return;
-    e.preventDefault();
-    window.location.href = link.href;
   });
 }
 
@@ -240,36 +207,6 @@ function setupSearch(): void {
   });
 }
 
-/**
- * A "Copy" button on every code block (notebook code, code in the prose, the "Run it yourself"
- * commands): copies the code's text, says "Copied" for a moment. Outputs get none: they are
- * results, not something to type. Without JavaScript there is no button and nothing breaks.
- */
-function setupCopyButtons(): void {
-  const blocks = Array.from(document.querySelectorAll<HTMLPreElement>("pre.code, pre.run-box"));
-  for (const pre of blocks) {
-    const code = pre.querySelector("code") ?? pre;
-    const wrap = document.createElement("div");
-    wrap.className = "copy-wrap";
-    pre.replaceWith(wrap);
-    wrap.append(pre);
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "copy-button";
-    button.textContent = "Copy";
-    button.setAttribute("aria-label", "Copy this code");
-    button.addEventListener("click", () => {
-      const text = (code.textContent ?? "").replace(/\n$/, "");
-      const done = (label: string): void => {
-        button.textContent = label;
-        setTimeout(() => { button.textContent = "Copy"; }, 1500);
-      };
-      navigator.clipboard.writeText(text).then(() => done("Copied"), () => done("Copy failed"));
-    });
-    wrap.append(button);
-  }
-}
-
 /** Printed pages show every solution. */
 function setupPrint(): void {
   const opened: HTMLDetailsElement[] = [];
@@ -286,7 +223,5 @@ function setupPrint(): void {
 
 setupThemeToggle();
 setupNavToggle();
-setupChapterKeys();
-setupCopyButtons();
 setupPrint();
 setupSearch();

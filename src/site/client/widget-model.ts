@@ -8,7 +8,6 @@ import type { EndpointName, SegmentRecord, StateChangeRecord, Trace } from "../.
 import type { LinkRule, Scenario } from "../../sim/scenario.js";
 import { ladderItems, TIME_EPSILON } from "../../render/ladder-events.js";
 import type { LadderItem } from "../../render/ladder-events.js";
-import { PROFILES, type ProfileName } from "../../fsm/profiles.js";
 
 export interface WidgetStep {
   /** The segment this step shows, or null for the start. */
@@ -115,18 +114,4 @@ export function dropRuleFor(trace: Trace, index: number): LinkRule {
 export function withRules(scenario: Scenario, rules: readonly LinkRule[]): Scenario {
   if (rules.length === 0) return scenario;
   return { ...scenario, link: { ...scenario.link, rules: [...scenario.link.rules, ...rules] } };
-}
-
-/** The widget's profile: `rfc9293` only when asked (a marker's `data-profile`), else Linux, which the chapters teach. */
-export function widgetProfile(asked: string | undefined): ProfileName {
-  return asked === "rfc9293" ? "rfc9293" : "linux";
-}
-
-/** "Profile: Linux. TIME_WAIT 60 s, …": the timer lengths the run uses, from the profile itself. */
-export function profileSummary(name: ProfileName): string {
-  const p = PROFILES[name];
-  const ms = (s: number): string => (s < 1 ? `${Math.round(s * 1000)} ms` : `${s} s`);
-  const fw2 = p.finWait2Timeout === null ? "none" : ms(p.finWait2Timeout);
-  return `Profile: ${name === "linux" ? "Linux" : "RFC 9293"}. TIME_WAIT ${ms(p.timeWait)}, orphaned FIN_WAIT_2 ${fw2}, ` +
-    `delayed ACK ${ms(p.delayedAck)}, first retransmission timeout ${ms(p.initialRto)}.`;
 }

@@ -11,8 +11,7 @@ import type { LinkRule, PresetName, Trace } from "../../sim/index.js";
 import { renderSvgLadder } from "../../render/svg-ladder.js";
 import { renderStateDiagram } from "../../render/state-diagram.js";
 import { relativeNumbers, segmentLabel } from "../../render/ladder-events.js";
-import { PROFILES, type ProfileName } from "../../fsm/profiles.js";
-import { dropRuleFor, profileSummary, segmentsOf, widgetProfile, widgetSteps, withRules } from "./widget-model.js";
+import { dropRuleFor, segmentsOf, widgetSteps, withRules } from "./widget-model.js";
 import type { WidgetStep } from "./widget-model.js";
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
@@ -26,16 +25,12 @@ let widgetCount = 0;
 
 class Widget {
   private preset: PresetName;
-  /** The chapters teach Linux (TIME_WAIT 60 s): the widget runs its profile unless the marker says `data-profile="rfc9293"`. */
-  private profile: ProfileName;
   private drops: LinkRule[] = [];
   private trace!: Trace;
   private steps: WidgetStep[] = [];
   private step = 0;
   private readonly id = `w${++widgetCount}`;
   private readonly presetSelect = el("select", { class: "tcp-widget-preset" });
-  private readonly profileSelect = el("select", { class: "tcp-widget-profile" });
-  private readonly profileNote = el("p", { class: "tcp-widget-profile-note" });
   private readonly description = el("p", { class: "tcp-widget-description" });
   private readonly stepLabel = el("span", { class: "tcp-widget-step", "aria-live": "polite" });
   private readonly buttons: Record<"start" | "back" | "forward" | "end" | "drop" | "reset", HTMLButtonElement>;
@@ -48,7 +43,6 @@ class Widget {
 
   constructor(private readonly root: HTMLElement, preset: PresetName) {
     this.preset = preset;
-    this.profile = widgetProfile(root.dataset.profile);
     // The accessible name is the visible word (WCAG 2.5.3, label in name); the arrows are
     // decoration, and the longer explanation is the title, which becomes the description.
     const button = (action: string, text: string, description: string, before = "", after = ""): HTMLButtonElement => {
@@ -72,11 +66,6 @@ class Widget {
       if (name === preset) option.selected = true;
       this.presetSelect.append(option);
     }
-    for (const name of ["linux", "rfc9293"] as const) {
-      const option = el("option", { value: name }, `${PROFILES[name].name === "linux" ? "Linux" : "RFC 9293"} (TIME_WAIT ${PROFILES[name].timeWait} s)`);
-      if (name === this.profile) option.selected = true;
-      this.profileSelect.append(option);
-    }
     this.build();
     this.run();
   }
@@ -85,10 +74,8 @@ class Widget {
     const presetId = `${this.id}-preset`;
     const dropId = `${this.id}-drop`;
     const head = el("div", { class: "tcp-widget-head" });
-    const profileId = `${this.id}-profile`;
-    head.append(el("label", { for: presetId }, "Scenario "), this.presetSelect, " ", el("label", { for: profileId }, "Profile "), this.profileSelect);
+    head.append(el("label", { for: presetId }, "Scenario "), this.presetSelect);
     this.presetSelect.id = presetId;
-    this.profileSelect.id = profileId;
     const controls = el("div", { class: "tcp-widget-controls", role: "group", "aria-label": "Step through the segments" });
     controls.append(this.buttons.start, this.buttons.back, this.stepLabel, this.buttons.forward, this.buttons.end);
     const drop = el("div", { class: "tcp-widget-controls tcp-widget-drop", role: "group", "aria-label": "Lose a segment" });
@@ -99,17 +86,12 @@ class Widget {
       el("span", { class: "tcp-widget-swatch server", "aria-hidden": "true" }), "Server: ", this.stateOf.server);
     const panes = el("div", { class: "tcp-widget-panes" });
     panes.append(this.ladder, this.diagram);
-    this.root.replaceChildren(head, this.profileNote, this.description, controls, drop, states, this.explain, panes);
+    this.root.replaceChildren(head, this.description, controls, drop, states, this.explain, panes);
     this.root.classList.add("live");
 
     this.presetSelect.addEventListener("change", () => {
       if (!isPresetName(this.presetSelect.value)) return;
       this.preset = this.presetSelect.value;
-      this.drops = [];
-      this.run();
-    });
-    this.profileSelect.addEventListener("change", () => {
-      this.profile = widgetProfile(this.profileSelect.value);
       this.drops = [];
       this.run();
     });
@@ -132,9 +114,8 @@ class Widget {
   /** Run the simulator for the preset plus the reader's drops; keep the step when asked. */
   private run(keepStep?: number): void {
     const scenario = withRules(scenarioOf(this.preset), this.drops);
-    this.trace = simulate(scenario, { profile: this.profile });
+    this.trace = simulate(scenario);
     this.steps = widgetSteps(this.trace);
-    this.profileNote.textContent = profileSummary(this.profile);
     this.description.textContent = PRESETS[this.preset].description;
     this.ladder.innerHTML = renderSvgLadder(this.trace, { idPrefix: `${this.id}-ladder`, title: `Ladder diagram: ${PRESETS[this.preset].title}` });
     this.diagram.innerHTML = renderStateDiagram({ idPrefix: `${this.id}-fsm`, title: "TCP state diagram, with each side's current state marked" });
