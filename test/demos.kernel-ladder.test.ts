@@ -272,15 +272,23 @@ function lines(trace: Trace): string[] {
 }
 
 describe.skipIf(gate.skip)("the kernel ladder of real demos", () => {
-  const run = async (name: DemoName): Promise<DemoResult> => {
-    const result = await runDemo(name, { capture: true });
+  // Attaching the kernel's changes to captured segments compares two clocks (tracepoints and
+  // tcpdump's timestamps); on 2 loaded cores a change can land outside its segment's window. Such
+  // a run is repeated (at most 3 runs, each retry printed); a run that attaches is then checked
+  // exactly, and three misaligned runs still fail the test.
+  const run = async (name: DemoName, expectAttached = false): Promise<DemoResult> => {
+    let result = await runDemo(name, { capture: true });
+    for (let attempt = 2; attempt <= 3 && expectAttached && kernelLadders(result).some((l) => l.unattached > 0); attempt++) {
+      console.info(`${name}: ${kernelLadders(result).map((l) => l.unattached).join("/")} change(s) unattached; attempt ${attempt} of 3`);
+      result = await runDemo(name, { capture: true });
+    }
     expect(result.ok).toBe(true);
     checkJoin(result);
     return result;
   };
 
   it("four-way-close: LAST_ACK between the server's FIN and the final ACK; TIME_WAIT on that FIN's arrival, before the final ACK", async () => {
-    const [ladder, ...more] = kernelLadders(await run("four-way-close"));
+    const [ladder, ...more] = kernelLadders(await run("four-way-close", true));
     expect(more).toEqual([]);
     expect(ladder!.anchor).toBe("syn");
     expect(ladder!.unattached).toBe(0);
