@@ -38,6 +38,7 @@ import type { TcpState } from "../fsm/states.js";
 import type { AppCall, EndpointName, Flag, SegmentRecord, StateChangeRecord, Trace, TraceEvent } from "../sim/trace.js";
 import type { TraceSource } from "../trace/records.js";
 import type { DemoResult, DemoTransition } from "./types.js";
+import { segmentsOf } from "../teaching/trace-helpers.js";
 
 /** How far (s) a sender's change may be from the segment it sends, after alignment. */
 export const SEND_WINDOW = 0.005;
@@ -228,10 +229,6 @@ function joinLadder(name: string, segments: readonly SegmentRecord[], transition
   }
   const unattached = placed.filter((p) => p.at === undefined).length;
   return { trace: { name, profile: "linux", seed: 0, events, initial, final }, unattached };
-}
-
-function segmentsOf(trace: Trace): SegmentRecord[] {
-  return trace.events.filter((e): e is SegmentRecord => e.type === "segment");
 }
 
 /** The transitions of one connection, in the kernel's order. */
